@@ -1,0 +1,141 @@
+/*
+ * log.c -- JSON-lines logging. Each line is built in a private arena and
+ * written with one write(2) so lines from concurrent workers never
+ * interleave (stderr is shared by the whole pool).
+ */
+#include "log.h"
+
+#include "arena.h"
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum log_level min_level = LOG_INFO;
+static const char *const level_names[LOG_LEVEL__MAX] = {
+    [LOG_DEBUG] = "debug",
+    [LOG_INFO] = "info",
+    [LOG_WARN] = "warn",
+    [LOG_ERROR] = "error",
+};
+
+void log_set_level(enum log_level level)
+{
+	min_level = level;
+}
+
+int log_level_parse(const char *s)
+{
+	int i;
+
+	if (s != NULL && strcasecmp(s, "warning") == 0)
+		return LOG_WARN;
+	for (i = 0; s != NULL && i < LOG_LEVEL__MAX; i++)
+		if (strcasecmp(s, level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void line_begin(struct buf *b, enum log_level level)
+{
+	struct timeval tv;
+	struct tm tm;
+	char ts[32];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_printf(b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"pid\":%ld", ts,
+	           (long)tv.tv_usec / 1000, level_names[level], (long)getpid());
+}
+
+static void line_end(struct buf *b, struct arena *a)
+{
+	const char *s;
+	ssize_t n;
+
+	buf_puts(b, "}\n");
+	s = buf_cstr(b);
+	if (s != NULL)
+		n = write(STDERR_FILENO, s, b->len);
+	else
+		n = write(STDERR_FILENO, "{\"level\":\"error\",\"msg\":\"log: out of memory\"}\n",
+		          45);
+	(void)n;
+	arena_free(a);
+}
+
+static void field(struct buf *b, const char *key, const char *val)
+{
+	buf_putc(b, ',');
+	buf_json_str(b, key);
+	buf_putc(b, ':');
+	buf_json_str(b, val);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	struct arena a;
+	struct buf b, msg;
+	va_list ap;
+
+	if (level < min_level)
+		return;
+	arena_init(&a, 4096);
+	buf_init(&b, &a);
+	buf_init(&msg, &a);
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	line_begin(&b, level);
+	field(&b, "msg", buf_cstr(&msg) ? buf_cstr(&msg) : "");
+	line_end(&b, &a);
+}
+
+void log_fields(enum log_level level, const char *msg, ...)
+{
+	struct arena a;
+	struct buf b;
+	const char *k, *v;
+	va_list ap;
+
+	if (level < min_level)
+		return;
+	arena_init(&a, 4096);
+	buf_init(&b, &a);
+	line_begin(&b, level);
+	field(&b, "msg", msg);
+	va_start(ap, msg);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		field(&b, k, v ? v : "");
+	}
+	va_end(ap);
+	line_end(&b, &a);
+}
+
+void log_request(const struct log_request *r)
+{
+	struct arena a;
+	struct buf b;
+
+	if (LOG_INFO < min_level)
+		return;
+	arena_init(&a, 4096);
+	buf_init(&b, &a);
+	line_begin(&b, r->status >= 500 ? LOG_ERROR : LOG_INFO);
+	field(&b, "msg", "request");
+	field(&b, "request_id", r->request_id ? r->request_id : "");
+	field(&b, "method", r->method ? r->method : "");
+	field(&b, "route", r->route ? r->route : "");
+	field(&b, "path", r->path ? r->path : "");
+	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f", r->status, r->duration_ms);
+	buf_puts(&b, ",\"user_id\":");
+	buf_json_str(&b, r->user_id);
+	line_end(&b, &a);
+}

@@ -1,0 +1,49 @@
+/*
+ * worker.h -- the state of one pool worker and of one request.
+ *
+ * struct worker is long-lived: created in the child after fork (never
+ * inherited across it), it holds the PostgreSQL and Redis connections,
+ * the configuration and the worker's metrics slot. struct ctx is what a
+ * route handler gets: the request, the response being built, the arena
+ * both live in, and the worker.
+ */
+#ifndef SCH_WORKER_H
+#define SCH_WORKER_H
+
+#include <cjson/cJSON.h>
+
+#include "cache.h"
+#include "db.h"
+
+struct arena;
+struct config;
+struct metrics_shm;
+struct metrics_slot;
+struct req;
+struct resp;
+struct route;
+
+struct worker {
+	const struct config *cfg;
+	struct db db;
+	struct cache cache;
+	struct metrics_shm *shm;
+	struct metrics_slot *slot;
+	const struct route *routes;
+	size_t nroutes;
+	const char *openapi; /* the OpenAPI document, loaded at start */
+	size_t openapi_len;
+};
+
+struct ctx {
+	struct worker *w;
+	struct arena *arena;
+	struct req *req;
+	struct resp *resp;
+	const struct route *route;
+	cJSON *body;         /* parsed JSON body, when the route takes one */
+	const char *user_id; /* authenticated user, NULL for public routes */
+	unsigned role;       /* ROLE_* bit of the user */
+};
+
+#endif

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# run-all.sh BINDIR -- every suite `make check` runs, once, in order:
+# unit tests (check), fuzz corpora, integration, pool and browser tests
+# (node:test) each against a throwaway stack built from BINDIR. Prints each
+# suite's own summary, the logs of whatever failed, and a last line
+# "N passed, N failed" counting test cases.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+bindir=$(cd "${1:?usage: run-all.sh BINDIR}" && pwd)
+cd "$top"
+logs=$(mktemp -d "${TMPDIR:-/tmp}/scholarship-check.XXXXXX")
+passed=0 failed=0 bad_suites=()
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+count_node() { # count_node LOG: add node:test totals
+	local p f
+	p=$(grep -E '^(ℹ|#) pass [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+$' || echo 0)
+	f=$(grep -E '^(ℹ|#) fail [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+$' || echo 0)
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+suite() { # suite NAME COMMAND...: run, keep the log, show a summary
+	local name=$1 rc; shift
+	printf '== %s\n' "$name"
+	"$@" >"$logs/$name.log" 2>&1
+	rc=$?
+	grep -E '^(ℹ|#) (tests|pass|fail|skipped|duration_ms)|^[0-9]+%: Checks|^fuzz:' "$logs/$name.log" || true
+	if [ $rc -ne 0 ]; then
+		bad_suites+=("$name")
+		printf -- '-- %s FAILED (exit %d); its log follows\n' "$name" "$rc"
+		tail -n 200 "$logs/$name.log"
+	fi
+	return 0
+}
+
+unit() {
+	CK_VERBOSITY=normal "$bindir/unit-tests"
+}
+
+fuzz_corpora() {
+	local f name rc=0
+	for f in "$bindir"/fuzz_*; do
+		[ -x "$f" ] || continue
+		name=${f##*/fuzz_}
+		"$f" tests/fuzz/corpus/"$name"/* || rc=1
+	done
+	return $rc
+}
+
+node_suite() { # node_suite DIR: node --test over DIR's *.test.mjs in one stack
+	local files
+	files=$(ls "$top/tests/$1"/*.test.mjs 2>/dev/null) || { echo "no tests in $1"; return 1; }
+	# shellcheck disable=SC2086
+	tests/with-stack.sh "$bindir" bash -c '
+		node --test --test-concurrency=1 --test-reporter=spec "$@"; rc=$?
+		if ls "$STACK_DIR"/asan* "$STACK_DIR"/ubsan* >/dev/null 2>&1; then
+			echo "sanitizer reports:"; cat "$STACK_DIR"/asan* "$STACK_DIR"/ubsan* 2>/dev/null | head -100
+			rc=1
+		fi
+		exit $rc' node-suite $files
+}
+
+suite unit unit
+if [ -f "$logs/unit.log" ]; then
+	c=$(grep -oE 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$logs/unit.log" | tail -1)
+	if [ -n "$c" ]; then
+		set -- $(echo "$c" | grep -oE '[0-9]+')
+		passed=$((passed + $1 - $2 - $3)); failed=$((failed + $2 + $3))
+	fi
+fi
+suite fuzz fuzz_corpora
+suite integration node_suite integration
+count_node "$logs/integration.log"
+# The pool suite needs a short timeout and frequent recycling to test them.
+SCHOLARSHIP_REQUEST_TIMEOUT=2 SCHOLARSHIP_MAX_REQUESTS=40 suite pool node_suite pool
+count_node "$logs/pool.log"
+suite browser node_suite browser
+count_node "$logs/browser.log"
+
+
+rm -rf "$logs"
+echo
+echo "check: ${#bad_suites[@]} suite(s) failed${bad_suites:+: ${bad_suites[*]}}"
+echo "$passed passed, $failed failed"
+[ ${#bad_suites[@]} -eq 0 ] && [ "$failed" -eq 0 ]

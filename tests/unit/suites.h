@@ -1,0 +1,25 @@
+/*
+ * suites.h -- the unit-test suites of libscholarship, one per module
+ * (tests/unit/test_MODULE.c), and the helpers they share. main.c runs
+ * them all in one check(3) runner.
+ */
+#ifndef SCH_TEST_SUITES_H
+#define SCH_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *arena_suite(void);
+Suite *buf_suite(void);
+Suite *config_suite(void);
+Suite *router_suite(void);
+Suite *http_suite(void);
+Suite *json_suite(void);
+Suite *validate_suite(void);
+Suite *log_suite(void);
+Suite *metrics_suite(void);
+Suite *db_suite(void);
+Suite *password_suite(void);
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
