@@ -123,6 +123,7 @@ run: deps
 
 check: deps
 	@$(MAKE) --no-print-directory VARIANT=asan progs unit fuzz-drivers ui
+	@$(MAKE) --no-print-directory VARIANT=release progs
 	@tests/run-all.sh build/asan
 
 check-valgrind: deps
@@ -164,11 +165,14 @@ install: progs ui
 	install -m 755 $(B)/scholarshipctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 schema/roles.sql $(DESTDIR)$(PREFIX)/share/scholarship/schema/
 	install -m 644 schema/migrations/*.sql $(DESTDIR)$(PREFIX)/share/scholarship/schema/migrations/
-	install -m 644 schema/seed/*.sql $(DESTDIR)$(PREFIX)/share/scholarship/schema/seed/
+	@# demo.sql is for `make run` only and is never installed.
+	for f in $(filter-out schema/seed/demo.sql,$(wildcard schema/seed/*.sql)); do \
+		install -m 644 $$f $(DESTDIR)$(PREFIX)/share/scholarship/schema/seed/; done
 	cp -R nginx/html/. $(DESTDIR)$(PREFIX)/share/scholarship/html/
-	install -m 644 nginx/scholarship.conf $(DESTDIR)/etc/nginx/sites-available/scholarship
+	sed 's|/usr/local/|$(PREFIX)/|g' nginx/scholarship.conf >$(DESTDIR)/etc/nginx/sites-available/scholarship
 	install -m 644 nginx/snippets/*.conf $(DESTDIR)/etc/nginx/snippets/
-	install -m 644 $(wildcard systemd/*.service systemd/*.timer) $(DESTDIR)/lib/systemd/system/
+	for f in $(wildcard systemd/*.service systemd/*.timer); do \
+		sed 's|/usr/local/|$(PREFIX)/|g' $$f >$(DESTDIR)/lib/systemd/system/$${f##*/}; done
 	install -d $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d $(DESTDIR)/etc/scholarship
 	install -m 644 systemd/sysusers.d/scholarship.conf $(DESTDIR)/usr/lib/sysusers.d/
 	install -m 644 systemd/tmpfiles.d/scholarship.conf $(DESTDIR)/usr/lib/tmpfiles.d/
