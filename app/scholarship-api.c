@@ -144,6 +144,10 @@ static int dispatch(struct ctx *c, FCGX_Request *fr, int parse_status)
 	}
 	buf_init(&allow, c->arena);
 	idx = route_match(w->routes, w->nroutes, c->req, &allow);
+	if (idx == ROUTE_ERROR) {
+		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
+		return -1;
+	}
 	if (idx == ROUTE_NOT_FOUND) {
 		answer_status(c, 404);
 		return -1;

@@ -165,22 +165,23 @@ static void run_cleanups(struct arena *a)
 
 void arena_reset(struct arena *a)
 {
-	struct arena_chunk *c, *next;
+	struct arena_chunk *c, *next, *keep = NULL;
 
 	run_cleanups(a);
-	if (a->head == NULL)
-		return;
-	/* Keep the oldest default-sized chunk; free the rest. */
-	for (c = a->head; c->next != NULL; c = next) {
+	/* Keep the oldest default-sized chunk (big ones may sit behind it in
+	 * the list); free every other chunk. */
+	for (c = a->head; c != NULL; c = c->next)
+		if (c->size == a->chunk_size)
+			keep = c;
+	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
-		free(c);
-		a->head = next;
+		if (c != keep)
+			free(c);
 	}
-	if (a->head->size != a->chunk_size) {
-		free(a->head);
-		a->head = NULL;
-	} else {
-		a->head->used = 0;
+	a->head = keep;
+	if (keep != NULL) {
+		keep->next = NULL;
+		keep->used = 0;
 	}
 	a->total = 0;
 	a->fail_after = -1;

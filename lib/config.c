@@ -83,17 +83,27 @@ static const struct var vars[] = {
     L("PASSWORD_HASH_MEMLIMIT_KIB", password_hash_mem_kib, "65536", 8, 1048576),
 };
 
-/* Weak or placeholder keys seen in example files. */
-static const char *const weak_keys[] = {
-    "changeme",
-    "change-me",
-    "secret",
-    "your-secret-key",
-    "your-secret-key-here",
-    "dev",
-    "development",
-    "CHANGE_ME_IN_PRODUCTION",
+/* Fragments of placeholder keys from example files and templates
+ * ("your-secret-key-here", "CHANGE_ME_IN_PRODUCTION"...). A random key
+ * never contains them by chance. */
+static const char *const placeholder_parts[] = {
+    "changeme",   "change-me",  "change_me", "your-secret",
+    "secret-key", "secret_key", "example",   "placeholder",
 };
+
+/* Is key a placeholder, or one character repeated? */
+static int is_default_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(placeholder_parts) / sizeof(placeholder_parts[0]); i++)
+		if (strcasestr(key, placeholder_parts[i]) != NULL)
+			return 1;
+	for (i = 1; key[i] != '\0'; i++)
+		if (key[i] != key[0])
+			return 0;
+	return 1;
+}
 
 int config_parse_long(const char *s, long min, long max, long *out)
 {
@@ -225,7 +235,6 @@ static void check_rules(struct config *cfg, config_getenv_fn get, void *ctx, cha
 {
 	const char *backend = get("STORAGE_BACKEND", ctx);
 	const char *lvl = get("LOG_LEVEL", ctx);
-	size_t i;
 
 	if (strcmp(cfg->algorithm, "HS256") && strcmp(cfg->algorithm, "HS384") &&
 	    strcmp(cfg->algorithm, "HS512"))
@@ -254,10 +263,8 @@ static void check_rules(struct config *cfg, config_getenv_fn get, void *ctx, cha
 		return;
 	if (cfg->secret_key == NULL || strlen(cfg->secret_key) < 32)
 		err_add(err, errlen, "SECRET_KEY must be set to at least 32 bytes in production");
-	for (i = 0; cfg->secret_key && i < sizeof(weak_keys) / sizeof(weak_keys[0]); i++)
-		if (strcasestr(cfg->secret_key, weak_keys[i]) == cfg->secret_key)
-			err_add(err, errlen,
-			        "SECRET_KEY is a default value; generate a random one");
+	if (cfg->secret_key != NULL && is_default_key(cfg->secret_key))
+		err_add(err, errlen, "SECRET_KEY is a default value; generate a random one");
 	if (cfg->debug)
 		err_add(err, errlen, "DEBUG=true is not allowed in production");
 }

@@ -121,14 +121,15 @@ void log_fields(enum log_level level, const char *msg, ...)
 
 void log_request(const struct log_request *r)
 {
+	enum log_level level = r->status >= 500 ? LOG_ERROR : LOG_INFO;
 	struct arena a;
 	struct buf b;
 
-	if (LOG_INFO < min_level)
+	if (level < min_level)
 		return;
 	arena_init(&a, 4096);
 	buf_init(&b, &a);
-	line_begin(&b, r->status >= 500 ? LOG_ERROR : LOG_INFO);
+	line_begin(&b, level);
 	field(&b, "msg", "request");
 	field(&b, "request_id", r->request_id ? r->request_id : "");
 	field(&b, "method", r->method ? r->method : "");

@@ -70,8 +70,9 @@ void metrics_observe(struct metrics_slot *s, int route_idx, int status, double s
 
 /*
  * Prometheus text exposition of everything, summed over the slots.
- * routes[0..nroutes) names the route indexes (nroutes < METRICS_MAX_ROUTES;
- * index nroutes is "unmatched").
+ * routes[0..nroutes) names the route indexes (nroutes < METRICS_MAX_ROUTES).
+ * Requests recorded with an index < 0 or >= METRICS_MAX_ROUTES are
+ * "unmatched".
  */
 void metrics_render(const struct metrics_shm *m, const struct route *routes, size_t nroutes,
                     struct buf *out);

@@ -72,7 +72,8 @@ int route_match(const struct route *table, size_t n, struct req *r, struct buf *
 		if (!path_matches(table[i].pattern, r->path, ids, &nids, NULL))
 			continue;
 		if (strcmp(table[i].method, r->method) == 0) {
-			path_matches(table[i].pattern, r->path, r->path_ids, &r->npath_ids, r);
+			if (!path_matches(table[i].pattern, r->path, r->path_ids, &r->npath_ids, r))
+				return ROUTE_ERROR;
 			return (int)i;
 		}
 		if (allow != NULL) {

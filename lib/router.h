@@ -50,6 +50,7 @@ struct route {
 
 #define ROUTE_NOT_FOUND (-1)
 #define ROUTE_BAD_METHOD (-2)
+#define ROUTE_ERROR (-3) /* out of memory while copying {id} values */
 
 /*
  * Match method and path against table[0..n). Returns the index, or

@@ -186,6 +186,10 @@ static void check_number(const cJSON *v, const struct vfield *f, const char *pat
 	double d = v->valuedouble;
 	char msg[128];
 
+	if (!isfinite(d)) {
+		verrors_add(e, path, "must be a finite number");
+		return;
+	}
 	if (f->type == VT_INT && (d != floor(d) || fabs(d) > 9007199254740991.0)) {
 		verrors_add(e, path, "must be an integer");
 		return;
@@ -283,11 +287,12 @@ size_t validate_object(const cJSON *obj, const struct vfield *fields, size_t n, 
 		int known = 0;
 		for (i = 0; i < n && !known; i++)
 			known = it->string != NULL && strcmp(it->string, fields[i].name) == 0;
-		if (!known) {
-			snprintf(path, sizeof(path), "%s%s%.64s", prefix, *prefix ? "." : "",
-			         it->string ? it->string : "");
+		snprintf(path, sizeof(path), "%s%s%.64s", prefix, *prefix ? "." : "",
+		         it->string ? it->string : "");
+		if (!known)
 			verrors_add(e, path, "is not a known field");
-		}
+		else if (cJSON_GetObjectItemCaseSensitive(obj, it->string) != it)
+			verrors_add(e, path, "is repeated"); /* only the first was checked */
 	}
 	return e->n - before;
 }

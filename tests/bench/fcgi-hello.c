@@ -15,10 +15,10 @@ int main(void)
 		return 1;
 	while (FCGX_Accept_r(&req) >= 0) {
 		FCGX_PutS("Status: 200 OK\r\n"
-			  "Content-Type: application/json\r\n"
-			  "\r\n"
-			  "{\"status\":\"ok\"}",
-			  req.out);
+		          "Content-Type: application/json\r\n"
+		          "\r\n"
+		          "{\"status\":\"ok\"}",
+		          req.out);
 		FCGX_Finish_r(&req);
 	}
 	return 0;

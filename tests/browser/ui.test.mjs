@@ -66,13 +66,18 @@ async function assertClean(page, log, { allowConsole = [], allowFailed = [] } = 
   assert.deepEqual(log.pageErrors, [], 'uncaught page errors');
 }
 
+/* Wait until the element's whole text is `text`. A locator, not
+ * waitForFunction: the page's CSP forbids the eval that the latter may use. */
+function waitText(page, selector, text, timeout = 5000) {
+  const exact = new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  return page.locator(selector).filter({ hasText: exact }).waitFor({ timeout });
+}
+
 test('landing page shows its heading and the system status from /health', async () => {
   const { page, log, close } = await open('/');
   try {
     await page.getByRole('heading', { level: 1, name: 'Scholarship Management System' }).waitFor();
-    await page.waitForFunction(
-      () => document.getElementById('health-status')?.textContent.trim() === 'ok',
-      null, { timeout: 5000 });
+    await waitText(page, '#health-status', 'ok');
     assert.match(await page.locator('#status-root').innerText(), /System status:\s*ok/);
     const health = log.responses.find((r) => new URL(r.url()).pathname === '/health');
     assert.ok(health, 'the page asked /health');
@@ -113,7 +118,7 @@ test('the language switch shows Traditional Chinese and is remembered', async ()
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-TW');
     assert.equal(await page.title(), '獎學金管理系統');
     await page.getByRole('link', { name: '登入' }).first().waitFor();
-    await page.waitForFunction(() => document.getElementById('health-status')?.textContent === '正常');
+    await waitText(page, '#health-status', '正常');
     assert.match(await page.locator('#status-root').innerText(), /系統狀態/);
     assert.ok(await page.getByRole('button', { name: 'English' }).isVisible());
 
@@ -196,9 +201,7 @@ test('failures are shown plainly: /health down, the API unreachable', async () =
     })),
   });
   try {
-    await down.page.waitForFunction(
-      () => document.getElementById('health-status')?.textContent === 'unavailable',
-      null, { timeout: 5000 });
+    await waitText(down.page, '#health-status', 'unavailable');
     await assertClean(down.page, down.log, {
       allowConsole: [/Failed to load resource: .*status of 503/], allowFailed: ['503 /health'],
     });

@@ -19,7 +19,7 @@ trap 'rm -rf "$scratch"' EXIT
 # shellcheck disable=SC2207
 deps=($(pkg-config --cflags --libs fcgi libpq hiredis libcjson libjwt libcurl openssl libsodium))
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	"-fsanitize=fuzzer,address,undefined" -fno-sanitize-recover=undefined
 	-Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -DHIREDIS_V1=0 -DSCH_TEST_BUILD=1 -Ilib)
 
 # http inputs carry 16 KiB headers and 256+ params; json bodies are small.

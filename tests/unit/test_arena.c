@@ -299,7 +299,6 @@ START_TEST(reset_reuses_first_chunk)
 }
 END_TEST
 
-#ifdef SCH_KNOWN_BUGS
 /* arena.h promises reset "keeps the first chunk"; a large block allocated
  * while the first chunk is the head is linked behind it, becomes the tail,
  * and reset keeps (then frees) that tail instead: the first chunk is
@@ -315,7 +314,6 @@ START_TEST(reset_keeps_first_chunk_after_large_block)
 	ck_assert_ptr_eq(p, q);
 }
 END_TEST
-#endif
 
 START_TEST(reset_disarms_fault_injection)
 {
@@ -365,9 +363,8 @@ Suite *arena_suite(void)
 	tcase_add_test(tc, failed_cleanup_registration_runs_handler);
 	tcase_add_test(tc, heap_objects_released_at_reset);
 	tcase_add_test(tc, reset_reuses_first_chunk);
-#ifdef SCH_KNOWN_BUGS
+
 	tcase_add_test(tc, reset_keeps_first_chunk_after_large_block);
-#endif
 	tcase_add_test(tc, reset_disarms_fault_injection);
 	tcase_add_test(tc, default_chunk_size);
 	suite_add_tcase(s, tc);

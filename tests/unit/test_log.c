@@ -176,6 +176,16 @@ START_TEST(request_line_success_is_info)
 }
 END_TEST
 
+/* log_request() writes 5xx lines at level error but returns early when the
+ * minimum level is above info, so LOG_LEVEL=error hides failed requests. */
+START_TEST(failed_request_shown_at_error_level)
+{
+	log_set_level(LOG_ERROR);
+	log_request(&(struct log_request){.status = 500});
+	ck_assert_ptr_nonnull(strstr(captured(), "\"status\":500"));
+}
+END_TEST
+
 Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -190,6 +200,8 @@ Suite *log_suite(void)
 	tcase_add_test(tc, fields_line);
 	tcase_add_test(tc, request_line);
 	tcase_add_test(tc, request_line_success_is_info);
+
+	tcase_add_test(tc, failed_request_shown_at_error_level);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -157,22 +157,6 @@ START_TEST(unmatched_route_label)
 }
 END_TEST
 
-#ifdef SCH_KNOWN_BUGS
-/* metrics.h: "index nroutes is unmatched", and app/scholarship-api.c
- * passes nroutes for requests that matched no route; metrics_render reads
- * unmatched counts from METRICS_MAX_ROUTES - 1 instead, so 404s, 405s and
- * 400s never reach /metrics. */
-START_TEST(unmatched_at_index_nroutes)
-{
-	const char *t;
-
-	metrics_observe(&M->slots[0], (int)NELEM(routes), 404, 0.001);
-	t = render();
-	ck_assert(sample(t, REQ("unmatched", "", "404")) == 1);
-}
-END_TEST
-#endif
-
 START_TEST(pool_gauges_and_errors)
 {
 	const char *t;
@@ -241,9 +225,6 @@ Suite *metrics_suite(void)
 	tcase_add_test(tc, histogram_is_cumulative);
 	tcase_add_test(tc, buckets_monotonic_and_inf_matches_count);
 	tcase_add_test(tc, unmatched_route_label);
-#ifdef SCH_KNOWN_BUGS
-	tcase_add_test(tc, unmatched_at_index_nroutes);
-#endif
 	tcase_add_test(tc, pool_gauges_and_errors);
 	tcase_add_test(tc, free_slots_are_not_workers);
 	tcase_add_test(tc, region_is_shared_and_zeroed);

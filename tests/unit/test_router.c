@@ -176,7 +176,6 @@ START_TEST(out_of_memory_on_405_path)
 }
 END_TEST
 
-#ifdef SCH_KNOWN_BUGS
 /* route_match() ignores the result of its second path_matches(): when
  * copying an {id} value fails it still returns the route's index, with
  * npath_ids 0 and path_ids[0] NULL, and the handler then reads a NULL id. */
@@ -190,7 +189,6 @@ START_TEST(out_of_memory_never_half_matches)
 	              "index %d with %zu ids", idx, R.npath_ids);
 }
 END_TEST
-#endif
 
 struct uuid_case {
 	const char *s;
@@ -317,9 +315,8 @@ Suite *router_suite(void)
 	tcase_add_test(tc, two_ids_in_order);
 	tcase_add_test(tc, empty_table_is_404);
 	tcase_add_test(tc, out_of_memory_on_405_path);
-#ifdef SCH_KNOWN_BUGS
+
 	tcase_add_test(tc, out_of_memory_never_half_matches);
-#endif
 	tcase_add_loop_test(tc, uuid_shapes, 0, (int)NELEM(uuid_cases));
 	tcase_add_test(tc, uuid_respects_length);
 	suite_add_tcase(s, tc);

@@ -307,6 +307,14 @@ START_TEST(many_errors_grow_list)
 }
 END_TEST
 
+/* Only the first of two equal keys is validated; PostgreSQL's jsonb and
+ * any handler that walks the object see the second, unchecked one. */
+START_TEST(duplicate_keys_refused)
+{
+	ck_assert_uint_ge(check("{" MINIMAL ",\"name\":5}"), 1);
+}
+END_TEST
+
 struct str_case {
 	const char *s;
 	int ok;
@@ -429,6 +437,8 @@ Suite *validate_suite(void)
 	tcase_add_test(tc, long_unknown_key_truncated);
 	tcase_add_test(tc, out_of_memory_flagged);
 	tcase_add_test(tc, many_errors_grow_list);
+
+	tcase_add_test(tc, duplicate_keys_refused);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(one, email_shapes, 0, (int)NELEM(emails));
 	tcase_add_test(one, email_lengths);
