@@ -64,7 +64,7 @@ progs: $(PROGS)
 
 $(B)/%.o: %.c config.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Iapp -MMD -MP -c -o $@ $<
 
 $(B)/app/openapi.o: app/openapi.S app/openapi.json
 	@mkdir -p $(@D)

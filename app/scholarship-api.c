@@ -26,7 +26,9 @@
 #include <unistd.h>
 
 #include "api_routes.h"
+#include "accounts.h"
 #include "arena.h"
+#include "auth.h"
 #include "config.h"
 #include "http.h"
 #include "json.h"
@@ -165,9 +167,12 @@ static int dispatch(struct ctx *c, FCGX_Request *fr, int parse_status)
 		return idx;
 	}
 	if (c->route->roles != ROLES_PUBLIC) {
-		resp_problem(c->resp, c->req, 401, "authentication required", NULL, 0);
-		resp_header(c->resp, "WWW-Authenticate", "Bearer");
-		return idx;
+		if (auth_authenticate(c) < 0)
+			return idx;
+		if ((c->route->roles & c->role) == 0) {
+			resp_problem(c->resp, c->req, 403, "your role may not do this", NULL, 0);
+			return idx;
+		}
 	}
 	if (read_body(c, fr) < 0)
 		return idx;
@@ -311,7 +316,8 @@ static int worker_main(struct metrics_slot *slot, void *arg)
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) < 0)
 		return POOL_EXIT_FATAL;
 	db_init(&w.db, cfg->database_url, 2);
-	if (cache_init(&w.cache, cfg->redis_url, cfg->redis_password, 500) < 0)
+	if (cache_init(&w.cache, cfg->redis_url, cfg->redis_password, 500) < 0 ||
+	    accounts_init(cfg) < 0)
 		return POOL_EXIT_FATAL;
 	w.openapi = api_openapi_json;
 	w.openapi_len = (size_t)(api_openapi_json_end - api_openapi_json);
@@ -379,6 +385,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(cfg.log_level);
+	if (cfg.secret_key == NULL) {
+		fprintf(stderr, "scholarship-api: configuration: SECRET_KEY is required\n");
+		return 1;
+	}
 	if (check_listen_fd() < 0)
 		return 1;
 	args.cfg = &cfg;

@@ -15,10 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "config.h"
 #include "log.h"
 #include "migrate.h"
 #include "password.h"
+#include "token.h"
 #include "validate.h"
 
 #ifndef SCH_DATADIR
@@ -37,6 +39,8 @@ static int cmd_migrate(struct ctl *c);
 static int cmd_status(struct ctl *c);
 static int cmd_check_config(struct ctl *c);
 static int cmd_create_admin(struct ctl *c);
+static int cmd_user_add(struct ctl *c);
+static int cmd_mint_token(struct ctl *c);
 
 static const struct command {
 	const char *name;
@@ -47,6 +51,10 @@ static const struct command {
     {"migrate", cmd_migrate, 1, "apply pending schema migrations"},
     {"status", cmd_status, 1, "list applied and pending migrations"},
     {"check-config", cmd_check_config, 0, "validate the environment configuration"},
+    {"user-add", cmd_user_add, 1,
+     "--email E --name N --role R [--college C] [--unverified]: add a user (password on stdin)"},
+    {"mint-token", cmd_mint_token, 1,
+     "--email E: print an access token for benchmarks (refused in production)"},
     {"create-admin", cmd_create_admin, 1,
      "--email E --name N: create a super admin (password on stdin)"},
 };
@@ -142,48 +150,112 @@ static int read_password(char *pw, size_t n)
 	return 0;
 }
 
-static int cmd_create_admin(struct ctl *c)
+static int has_flag(struct ctl *c, const char *flag)
+{
+	int i;
+
+	for (i = 0; i < c->argc; i++)
+		if (strcmp(c->argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+/* Insert a user with a password read from stdin. */
+static int create_user(struct ctl *c, const char *cmd, const char *role, int verified)
 {
 	const char *email = arg_value(c, "--email"), *name = arg_value(c, "--name"), *why;
 	struct password_cost cost = {(unsigned long long)c->cfg.password_hash_ops,
 	                             (size_t)c->cfg.password_hash_mem_kib * 1024};
 	char pw[512], hash[PASSWORD_HASH_LEN];
-	const char *params[3];
+	const char *params[6];
 	PGresult *r;
 	int rc = 1;
 
 	if (email == NULL || name == NULL || !validate_email(email) || strlen(name) > 200) {
-		fprintf(stderr, "create-admin: give --email ADDRESS and --name \"FULL NAME\"\n");
+		fprintf(stderr, "%s: give --email ADDRESS and --name \"FULL NAME\"\n", cmd);
 		return 2;
 	}
 	if (read_password(pw, sizeof(pw)) < 0) {
-		fprintf(stderr, "create-admin: give the password on standard input\n");
+		fprintf(stderr, "%s: give the password on standard input\n", cmd);
 		return 2;
 	}
 	if ((why = password_check_policy(pw)) != NULL) {
-		fprintf(stderr, "create-admin: the password %s\n", why);
+		fprintf(stderr, "%s: the password %s\n", cmd, why);
 		return 2;
 	}
 	if (password_init() < 0 || password_hash(&cost, pw, hash) < 0) {
-		fprintf(stderr, "create-admin: cannot hash the password\n");
+		fprintf(stderr, "%s: cannot hash the password\n", cmd);
 		return 1;
 	}
-	params[0] = email, params[1] = name, params[2] = hash;
+	params[0] = email, params[1] = name, params[2] = hash, params[3] = role;
+	params[4] = verified ? "true" : "false", params[5] = arg_value(c, "--college");
 	r = PQexecParams(
 	    c->conn,
-	    "INSERT INTO users (email, full_name, role, email_verified, password_hash, "
-	    "locale) VALUES ($1, $2, 'super_admin', true, $3, 'en') RETURNING id",
-	    3, NULL, params, NULL, NULL, 0);
+	    "INSERT INTO users (email, full_name, password_hash, role, email_verified, "
+	    "college_code, locale) VALUES ($1, $2, $3, $4, $5, $6, 'en') RETURNING id",
+	    6, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-		printf("created super admin %s (%s)\n", email, PQgetvalue(r, 0, 0));
+		printf("created %s %s (%s)\n", role, email, PQgetvalue(r, 0, 0));
 		rc = 0;
 	} else if (strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: "", "23505") == 0) {
-		fprintf(stderr, "create-admin: a user with that email already exists\n");
+		fprintf(stderr, "%s: a user with that email already exists\n", cmd);
 	} else {
-		fprintf(stderr, "create-admin: %s", PQerrorMessage(c->conn));
+		fprintf(stderr, "%s: %s", cmd, PQerrorMessage(c->conn));
 	}
 	PQclear(r);
 	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
+static int cmd_create_admin(struct ctl *c)
+{
+	return create_user(c, "create-admin", "super_admin", 1);
+}
+
+static int cmd_user_add(struct ctl *c)
+{
+	const char *role = arg_value(c, "--role");
+
+	if (role == NULL) {
+		fprintf(stderr,
+		        "user-add: give --role student|reviewer|college|admin|super_admin\n");
+		return 2;
+	}
+	return create_user(c, "user-add", role, !has_flag(c, "--unverified"));
+}
+
+/* Mint an access token for benchmarks and tests; never in production. */
+static int cmd_mint_token(struct ctl *c)
+{
+	const char *email = arg_value(c, "--email");
+	const char *params[1] = {email};
+	struct token_claims claims;
+	struct arena a;
+	char *tok;
+	PGresult *r;
+	int rc = 1;
+
+	if (c->cfg.production) {
+		fprintf(stderr, "mint-token: refused in production\n");
+		return 1;
+	}
+	if (email == NULL || c->cfg.secret_key == NULL) {
+		fprintf(stderr, "mint-token: give --email ADDRESS (and set SECRET_KEY)\n");
+		return 2;
+	}
+	r = PQexecParams(c->conn, "SELECT id, role FROM users WHERE lower(email) = lower($1)", 1,
+	                 NULL, params, NULL, NULL, 0);
+	arena_init(&a, 4096);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    (tok = token_mint_access(&a, &c->cfg, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+	                             token_now_ms(), &claims)) != NULL) {
+		printf("%s\n", tok);
+		rc = 0;
+	} else {
+		fprintf(stderr, "mint-token: no such user\n");
+	}
+	arena_free(&a);
+	PQclear(r);
 	return rc;
 }
 

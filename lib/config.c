@@ -81,6 +81,18 @@ static const struct var vars[] = {
     S("INSTITUTION_TIMEZONE", institution_timezone, "UTC"),
     L("PASSWORD_HASH_OPSLIMIT", password_hash_ops, "2", 1, 10),
     L("PASSWORD_HASH_MEMLIMIT_KIB", password_hash_mem_kib, "65536", 8, 1048576),
+    L("MAIL_RETRY_BASE_SECONDS", mail_retry_base, "60", 1, 86400),
+    L("MAIL_MAX_ATTEMPTS", mail_max_attempts, "8", 1, 100),
+    L("RATE_LIMIT_LOGIN_FAILURES", rl_login_fail_email.count, "5", 1, 1000000),
+    L("RATE_LIMIT_LOGIN_FAILURES_WINDOW", rl_login_fail_email.window, "900", 1, 86400),
+    L("RATE_LIMIT_LOGIN_IP", rl_login_ip.count, "100", 1, 1000000),
+    L("RATE_LIMIT_LOGIN_IP_WINDOW", rl_login_ip.window, "60", 1, 86400),
+    L("RATE_LIMIT_REGISTER_IP", rl_register_ip.count, "30", 1, 1000000),
+    L("RATE_LIMIT_REGISTER_IP_WINDOW", rl_register_ip.window, "3600", 1, 86400),
+    L("RATE_LIMIT_EMAIL_IP", rl_email_ip.count, "5", 1, 1000000),
+    L("RATE_LIMIT_EMAIL_IP_WINDOW", rl_email_ip.window, "3600", 1, 86400),
+    L("RATE_LIMIT_REFRESH_IP", rl_refresh_ip.count, "60", 1, 1000000),
+    L("RATE_LIMIT_REFRESH_IP_WINDOW", rl_refresh_ip.window, "60", 1, 86400),
 };
 
 /* Fragments of placeholder keys from example files and templates

@@ -57,6 +57,12 @@ struct config {
 	const char *institution_timezone;
 	long password_hash_ops; /* argon2id opslimit (tests use the minimum) */
 	long password_hash_mem_kib;
+	long mail_retry_base;   /* seconds before a failed mail is retried; doubles */
+	long mail_max_attempts; /* after this many failures a mail is 'failed' */
+	/* Rate limits (DESIGN §7): count per window seconds. */
+	struct cfg_limit {
+		long count, window;
+	} rl_login_fail_email, rl_login_ip, rl_register_ip, rl_email_ip, rl_refresh_ip;
 
 	char *owned_; /* backing store of the strings above */
 };

@@ -56,6 +56,14 @@ static void schedule_retry(struct db *db)
 	db->next_attempt = db_now() + db->backoff;
 }
 
+/* libpq prints notices (and a server's FATAL on shutdown) raw on stderr;
+ * keep the log one JSON object per line. */
+static void on_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_warn("db: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 int db_ensure(struct db *db)
 {
 	const char *keys[4] = {"dbname", "connect_timeout", "application_name", NULL};
@@ -81,6 +89,7 @@ int db_ensure(struct db *db)
 		schedule_retry(db);
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, on_notice, NULL);
 	db->backoff = 0;
 	db->next_attempt = 0;
 	return 0;

@@ -79,6 +79,23 @@ static int depth_ok(const char *s, size_t n, int max)
 	return 1;
 }
 
+/* Does the text hold a \u0000 escape? cJSON would cut the string there,
+ * so a handler would see less than the client sent. */
+static int has_nul_escape(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 6 <= n; i++)
+		if (s[i] == '\\' && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) {
+			size_t k = i; /* count the backslashes before: an escaped one is text */
+			while (k > 0 && s[k - 1] == '\\')
+				k--;
+			if ((i - k) % 2 == 0)
+				return 1;
+		}
+	return 0;
+}
+
 cJSON *json_parse(struct arena *a, const char *s, size_t n, const char **why)
 {
 	const char *end = NULL;
@@ -91,6 +108,10 @@ cJSON *json_parse(struct arena *a, const char *s, size_t n, const char **why)
 	}
 	if (!json_utf8_valid(s, n)) {
 		*why = "the request body is not valid UTF-8";
+		return NULL;
+	}
+	if (has_nul_escape(s, n)) {
+		*why = "the request body contains a NUL character";
 		return NULL;
 	}
 	if (!depth_ok(s, n, JSON_MAX_DEPTH)) {
@@ -124,12 +145,12 @@ static cJSON *owned(struct arena *a, cJSON *j)
 	return j;
 }
 
-cJSON *json_object(struct arena *a)
+cJSON *json_new_object(struct arena *a)
 {
 	return owned(a, cJSON_CreateObject());
 }
 
-cJSON *json_array(struct arena *a)
+cJSON *json_new_array(struct arena *a)
 {
 	return owned(a, cJSON_CreateArray());
 }

@@ -18,9 +18,10 @@ struct arena;
 
 /* Parse n bytes of s. NULL on error with a client-safe reason in *why. */
 cJSON *json_parse(struct arena *a, const char *s, size_t n, const char **why);
-/* A new empty object or array owned by the arena. */
-cJSON *json_object(struct arena *a);
-cJSON *json_array(struct arena *a);
+/* A new empty object or array owned by the arena. (Not json_object():
+ * jansson, which libjwt loads, exports that name.) */
+cJSON *json_new_object(struct arena *a);
+cJSON *json_new_array(struct arena *a);
 /* Serialise (unformatted) into arena memory; NULL when out of memory. */
 char *json_print(struct arena *a, const cJSON *j);
 

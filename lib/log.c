@@ -41,6 +41,21 @@ int log_level_parse(const char *s)
 	return -1;
 }
 
+/* One arena per process for building lines: reset after each line, so
+ * logging does no malloc in a steady worker. (Forked children inherit a
+ * copy, which is theirs from then on.) */
+static struct arena *line_arena(void)
+{
+	static struct arena a;
+	static int ready;
+
+	if (!ready) {
+		arena_init(&a, 4096);
+		ready = 1;
+	}
+	return &a;
+}
+
 static void line_begin(struct buf *b, enum log_level level)
 {
 	struct timeval tv;
@@ -67,7 +82,7 @@ static void line_end(struct buf *b, struct arena *a)
 		n = write(STDERR_FILENO, "{\"level\":\"error\",\"msg\":\"log: out of memory\"}\n",
 		          45);
 	(void)n;
-	arena_free(a);
+	arena_reset(a);
 }
 
 static void field(struct buf *b, const char *key, const char *val)
@@ -80,34 +95,32 @@ static void field(struct buf *b, const char *key, const char *val)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	struct arena a;
+	struct arena *a = line_arena();
 	struct buf b, msg;
 	va_list ap;
 
 	if (level < min_level)
 		return;
-	arena_init(&a, 4096);
-	buf_init(&b, &a);
-	buf_init(&msg, &a);
+	buf_init(&b, a);
+	buf_init(&msg, a);
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
 	line_begin(&b, level);
 	field(&b, "msg", buf_cstr(&msg) ? buf_cstr(&msg) : "");
-	line_end(&b, &a);
+	line_end(&b, a);
 }
 
 void log_fields(enum log_level level, const char *msg, ...)
 {
-	struct arena a;
+	struct arena *a = line_arena();
 	struct buf b;
 	const char *k, *v;
 	va_list ap;
 
 	if (level < min_level)
 		return;
-	arena_init(&a, 4096);
-	buf_init(&b, &a);
+	buf_init(&b, a);
 	line_begin(&b, level);
 	field(&b, "msg", msg);
 	va_start(ap, msg);
@@ -116,19 +129,18 @@ void log_fields(enum log_level level, const char *msg, ...)
 		field(&b, k, v ? v : "");
 	}
 	va_end(ap);
-	line_end(&b, &a);
+	line_end(&b, a);
 }
 
 void log_request(const struct log_request *r)
 {
 	enum log_level level = r->status >= 500 ? LOG_ERROR : LOG_INFO;
-	struct arena a;
+	struct arena *a = line_arena();
 	struct buf b;
 
 	if (level < min_level)
 		return;
-	arena_init(&a, 4096);
-	buf_init(&b, &a);
+	buf_init(&b, a);
 	line_begin(&b, level);
 	field(&b, "msg", "request");
 	field(&b, "request_id", r->request_id ? r->request_id : "");
@@ -138,5 +150,5 @@ void log_request(const struct log_request *r)
 	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f", r->status, r->duration_ms);
 	buf_puts(&b, ",\"user_id\":");
 	buf_json_str(&b, r->user_id);
-	line_end(&b, &a);
+	line_end(&b, a);
 }

@@ -14,6 +14,7 @@
 
 #include "cache.h"
 #include "db.h"
+#include "token.h"
 
 struct arena;
 struct config;
@@ -41,9 +42,11 @@ struct ctx {
 	struct req *req;
 	struct resp *resp;
 	const struct route *route;
-	cJSON *body;         /* parsed JSON body, when the route takes one */
-	const char *user_id; /* authenticated user, NULL for public routes */
-	unsigned role;       /* ROLE_* bit of the user */
+	cJSON *body;                /* parsed JSON body, when the route takes one */
+	const char *user_id;        /* authenticated user, NULL for public routes */
+	unsigned role;              /* ROLE_* bit of the user */
+	const char *college_code;   /* the user's college (college staff), or NULL */
+	struct token_claims claims; /* of the access token, when authenticated */
 };
 
 #endif

@@ -28,6 +28,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 port=$(free_port)
+# Tests hash passwords at the minimum argon2id cost.
+export PASSWORD_HASH_OPSLIMIT=${PASSWORD_HASH_OPSLIMIT:-1} PASSWORD_HASH_MEMLIMIT_KIB=${PASSWORD_HASH_MEMLIMIT_KIB:-8}
 STACK_SEED=${STACK_SEED:-none} STACK_PG_FSYNC=off "$top/tests/stack.sh" start "$dir" "$port" "$bindir"
 set -a
 # shellcheck disable=SC1091

@@ -73,6 +73,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	[ -z "$wrk_pid" ] || kill "$wrk_pid" 2>/dev/null || true
 	stop_pidfile "$hello/nginx.pid" QUIT
+	stop_pidfile "$hello/nginx-master.pid" QUIT
 	stop_pidfile "$hello/fcgi-hello.pid" TERM
 	[ -d "$stack" ] && { "$top/tests/stack.sh" stop "$stack" || true; }
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
@@ -151,6 +152,7 @@ http {
 CONF
 setsid nginx -p "$hello" -c "$hello/nginx.conf" -e "$hello/nginx-error.log" -g 'daemon off;' \
 	</dev/null >"$hello/nginx-stdout.log" 2>&1 &
+echo $! >"$hello/nginx-master.pid" # before NGINX writes its own pid file
 
 names=(nginx-return200 fcgi-hello health health-ready)
 declare -A url=(
@@ -165,7 +167,7 @@ for n in "${names[@]}"; do
 		curl -fsS -o /dev/null "${url[$n]}" 2>/dev/null && { ok=1; break; }
 		sleep 0.05
 	done
-	[ $ok = 1 ] || { log "$n: ${url[$n]} does not answer 200"; tail -5 "$hello/nginx-error.log" "$stack/nginx-error.log" >&2; exit 1; }
+	[ $ok = 1 ] || { log "$n: ${url[$n]} does not answer 200"; tail -5 "$hello"/nginx-*.log "$stack/nginx-error.log" >&2; exit 1; }
 done
 
 # ---- measuring ----------------------------------------------------------

@@ -42,7 +42,7 @@ test('/metrics counts requests by route and status and passes promtool', async (
   const key = 'scholarship_http_requests_total{route="/health",method="GET",status="200"}';
   const before = (await metrics())[key] || 0;
   for (let i = 0; i < 5; i++) assert.equal((await http('/health')).status, 200);
-  await http('/no/such/thing');
+  await http('/api/v1/no/such/thing');
   const m = await metrics();
   assert.ok(m[key] >= before + 5, `${key} grew by 5 (${before} → ${m[key]})`);
   assert.ok(m['scholarship_http_requests_total{route="unmatched",method="",status="404"}'] >= 1);

@@ -19,6 +19,8 @@ Suite *log_suite(void);
 Suite *metrics_suite(void);
 Suite *db_suite(void);
 Suite *password_suite(void);
+Suite *outbox_suite(void);
+Suite *reference_suite(void);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -237,8 +237,8 @@ END_TEST
 
 START_TEST(owned_containers)
 {
-	cJSON *o = json_object(&A);
-	cJSON *a = json_array(&A);
+	cJSON *o = json_new_object(&A);
+	cJSON *a = json_new_array(&A);
 
 	ck_assert_ptr_nonnull(o);
 	ck_assert_ptr_nonnull(a);
@@ -247,7 +247,7 @@ START_TEST(owned_containers)
 	ck_assert_str_eq(json_print(&A, o), "{\"k\":\"v\"}");
 	ck_assert_str_eq(json_print(&A, a), "[7]");
 	arena_fail_after(&A, 0);
-	ck_assert_ptr_null(json_object(&A));
+	ck_assert_ptr_null(json_new_object(&A));
 }
 END_TEST
 

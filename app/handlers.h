@@ -1,0 +1,13 @@
+/*
+ * handlers.h -- every header that declares route handlers, for the route
+ * table. Each domain adds its header here.
+ */
+#ifndef SCH_HANDLERS_H
+#define SCH_HANDLERS_H
+
+#include "accounts.h"
+#include "accounts_email.h"
+#include "ops.h"
+#include "reference.h"
+
+#endif
