@@ -3,6 +3,8 @@
  */
 #include "auth.h"
 
+#include "accounts.h"
+
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -19,7 +21,7 @@
 static const struct db_stmt user_state = {
     "auth_user_state",
     "SELECT role, active, (extract(epoch FROM sessions_valid_after) * 1000)::bigint, "
-    "college_code FROM users WHERE id = $1::uuid",
+    "college_code, " ACCOUNTS_USER_JSON " FROM users WHERE id = $1::uuid",
     1};
 
 static const struct {
@@ -85,6 +87,7 @@ static int load_user(struct ctx *c)
 	c->role = auth_role_bit(PQgetvalue(res, 0, 0));
 	c->college_code = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
 	c->user_id = c->claims.sub;
+	c->user_json = PQgetvalue(res, 0, 4);
 	return 0;
 }
 

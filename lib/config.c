@@ -76,7 +76,7 @@ static const struct var vars[] = {
     B("PROMETHEUS_ENABLED", prometheus_enabled, "true"),
     B("DEBUG", debug, "false"),
     L("SCHOLARSHIP_WORKERS", workers, "0", 0, 256),
-    L("SCHOLARSHIP_MAX_REQUESTS", max_requests, "10000", 0, 100000000),
+    L("SCHOLARSHIP_MAX_REQUESTS", max_requests, "100000", 0, 100000000),
     L("SCHOLARSHIP_REQUEST_TIMEOUT", request_timeout, "30", 1, 3600),
     S("INSTITUTION_TIMEZONE", institution_timezone, "UTC"),
     L("PASSWORD_HASH_OPSLIMIT", password_hash_ops, "2", 1, 10),

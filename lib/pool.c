@@ -176,6 +176,8 @@ static void note_exit(struct master *m, struct child *c, int status)
 		m->fatal = 1;
 	}
 	m->shm->restarts[why]++;
+	if (why == RESTART_MAX_REQUESTS)
+		log_info("pool: worker %ld recycled after max_requests", (long)c->pid);
 	if (why == RESTART_CRASH) {
 		log_error("pool: worker %ld died (%s %d)", (long)c->pid,
 		          WIFSIGNALED(status) ? "signal" : "exit",

@@ -47,6 +47,7 @@ struct ctx {
 	unsigned role;              /* ROLE_* bit of the user */
 	const char *college_code;   /* the user's college (college staff), or NULL */
 	struct token_claims claims; /* of the access token, when authenticated */
+	const char *user_json;      /* the user object as read by auth (DESIGN §8) */
 };
 
 #endif

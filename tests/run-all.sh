@@ -7,7 +7,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bindir=$(cd "${1:?usage: run-all.sh BINDIR}" && pwd)
-cd "$top"
+cd "$top" || exit 1
 logs=$(mktemp -d "${TMPDIR:-/tmp}/scholarship-check.XXXXXX")
 passed=0 failed=0 bad_suites=()
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"
@@ -51,7 +51,7 @@ fuzz_corpora() {
 node_suite() { # node_suite DIR: node --test over DIR's *.test.mjs in one stack
 	local files
 	files=$(ls "$top/tests/$1"/*.test.mjs 2>/dev/null) || { echo "no tests in $1"; return 1; }
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2016 # $STACK_DIR expands in the inner shell
 	tests/with-stack.sh "$bindir" bash -c '
 		node --test --test-concurrency=1 --test-reporter=spec "$@"; rc=$?
 		if ls "$STACK_DIR"/asan* "$STACK_DIR"/ubsan* >/dev/null 2>&1; then
@@ -65,8 +65,8 @@ suite unit unit
 if [ -f "$logs/unit.log" ]; then
 	c=$(grep -oE 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$logs/unit.log" | tail -1)
 	if [ -n "$c" ]; then
-		set -- $(echo "$c" | grep -oE '[0-9]+')
-		passed=$((passed + $1 - $2 - $3)); failed=$((failed + $2 + $3))
+		read -r checks fails errs <<<"$(echo "$c" | grep -oE '[0-9]+' | tr '\n' ' ')"
+		passed=$((passed + checks - fails - errs)); failed=$((failed + fails + errs))
 	fi
 fi
 suite fuzz fuzz_corpora

@@ -86,7 +86,7 @@ export STORAGE_DIR='$dir/storage'
 export MAIL_DIR='$dir/mail'
 export PUBLIC_URL='http://127.0.0.1:$port'
 export SCHOLARSHIP_WORKERS='${SCHOLARSHIP_WORKERS:-4}'
-export SCHOLARSHIP_MAX_REQUESTS='${SCHOLARSHIP_MAX_REQUESTS:-10000}'
+export SCHOLARSHIP_MAX_REQUESTS='${SCHOLARSHIP_MAX_REQUESTS:-100000}'
 export SCHOLARSHIP_REQUEST_TIMEOUT='${SCHOLARSHIP_REQUEST_TIMEOUT:-30}'
 export PASSWORD_HASH_OPSLIMIT='${PASSWORD_HASH_OPSLIMIT:-2}'
 export PASSWORD_HASH_MEMLIMIT_KIB='${PASSWORD_HASH_MEMLIMIT_KIB:-65536}'
@@ -131,7 +131,7 @@ start_nginx() {
 		-e "s|@USER_LINE@|$user_line|" -e "s|@MAX_BODY@|${MAX_UPLOAD_MB:-10}|g" \
 		"$top/nginx/local.conf.in" >"$dir/nginx.conf"
 	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" -g 'daemon off;' \
-		</dev/null >>"$dir/nginx-error.log" 2>&1 &
+		</dev/null >>"$dir/nginx-stderr.log" 2>&1 &
 	echo $! >"$dir/run/nginx.pid"
 	for _ in $(seq 400); do
 		curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && return 0
@@ -171,8 +171,9 @@ stop_all() {
 	stop_pid "$dir/run/redis.pid" TERM
 	if [ -f "$dir/pgdir" ]; then
 		local pg; pg=$(cat "$dir/pgdir")
-		[ -f "$pg/data/postmaster.pid" ] &&
+		if [ -f "$pg/data/postmaster.pid" ]; then
 			pg_run "$pg_bindir/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null 2>&1 || true
+		fi
 	fi
 }
 
@@ -194,7 +195,10 @@ start_all() {
 
 load_env() { # for the single-service commands below
 	# shellcheck disable=SC1091
-	set -a; . "$dir/stack.env"; set +a
+	set -a
+	# shellcheck disable=SC1091
+	. "$dir/stack.env"
+	set +a
 }
 
 case $cmd in

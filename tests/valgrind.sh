@@ -10,6 +10,7 @@ bindir=$(cd "${1:?usage: valgrind.sh BINDIR}" && pwd)
 n=${VG_REQUESTS:-300}
 export SCHOLARSHIP_WORKERS=1 SCHOLARSHIP_MAX_REQUESTS=$n SCHOLARSHIP_REQUEST_TIMEOUT=60
 export VG_WRAPPER="/usr/bin/valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --track-fds=no --log-file=VGLOG.%p"
+# shellcheck disable=SC2016 # the inner script expands its own variables
 exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	set -euo pipefail
 	n='"$n"'

@@ -10,6 +10,10 @@
 #   fcgi-hello       /hello          NGINX -> bare libfcgi (the ceiling)
 #   health           /health         NGINX -> scholarship-api, no I/O
 #   health-ready     /health/ready   + one PostgreSQL and one Redis trip
+#   auth-me          /api/v1/auth/me with a valid token: JWT check, denylist
+#                    lookup (Redis), the user row (PostgreSQL)
+# and then logins per second at the configured (production) argon2id cost,
+# with the pool's peak memory (every hash in flight holds its memory limit).
 # and prints the medians and the targets (/health >= 85 % of fcgi-hello,
 # /health/ready >= 30 %, p99 < 15 ms). Missing a target is not a failure:
 # the script fails only when something cannot be started.
@@ -104,7 +108,8 @@ stack_port=$(free_port)
 bench_port=$(free_port "$stack_port")
 
 log "starting the stack on 127.0.0.1:$stack_port ($workers workers) in $dir"
-SCHOLARSHIP_WORKERS=$workers STACK_SEED=none STACK_PG_FSYNC=off \
+# Logins are measured, not limited: lift the per-address sign-in limit.
+RATE_LIMIT_LOGIN_IP=1000000 SCHOLARSHIP_WORKERS=$workers STACK_SEED=none STACK_PG_FSYNC=off \
 	setsid -w "$top/tests/stack.sh" start "$stack" "$stack_port" "$bindir"
 
 log "starting fcgi-hello ($workers children) and the bench NGINX on 127.0.0.1:$bench_port"
@@ -154,17 +159,30 @@ setsid nginx -p "$hello" -c "$hello/nginx.conf" -e "$hello/nginx-error.log" -g '
 	</dev/null >"$hello/nginx-stdout.log" 2>&1 &
 echo $! >"$hello/nginx-master.pid" # before NGINX writes its own pid file
 
-names=(nginx-return200 fcgi-hello health health-ready)
+bench_email=bench@bench.example.edu bench_password=bench-password-2026
+token=$(
+	set -a
+	# shellcheck disable=SC1091
+	. "$stack/stack.env"
+	set +a
+	cd "$top"
+	printf '%s\n' "$bench_password" | "$bindir/scholarshipctl" user-add --email "$bench_email" \
+		--name "Bench User" --role student >/dev/null
+	"$bindir/scholarshipctl" mint-token --email "$bench_email"
+)
+names=(nginx-return200 fcgi-hello health health-ready auth-me)
+declare -A hdr=([auth-me]="Authorization: Bearer $token")
 declare -A url=(
 	[nginx-return200]="http://127.0.0.1:$bench_port/ceiling"
 	[fcgi-hello]="http://127.0.0.1:$bench_port/hello"
 	[health]="http://127.0.0.1:$stack_port/health"
 	[health-ready]="http://127.0.0.1:$stack_port/health/ready"
+	[auth-me]="http://127.0.0.1:$stack_port/api/v1/auth/me"
 )
 for n in "${names[@]}"; do
 	ok=0
 	for _ in $(seq 100); do
-		curl -fsS -o /dev/null "${url[$n]}" 2>/dev/null && { ok=1; break; }
+		curl -fsS -o /dev/null -H "${hdr[$n]:-X-Bench: 1}" "${url[$n]}" 2>/dev/null && { ok=1; break; }
 		sleep 0.05
 	done
 	[ $ok = 1 ] || { log "$n: ${url[$n]} does not answer 200"; tail -5 "$hello"/nginx-*.log "$stack/nginx-error.log" >&2; exit 1; }
@@ -202,8 +220,8 @@ spread() { # (max - min) / median of the arguments, in percent: the noise
 		if (m > 0) printf "%.0f", 100 * (v[NR] - v[1]) / m; else print 0 }'
 }
 
-run_wrk() { # run_wrk SECONDS URL OUT; in the background so Ctrl-C stops at once
-	setsid wrk -t"$threads" -c"$conns" -d"$1"s --latency "$2" >"$3" 2>&1 </dev/null &
+run_wrk() { # run_wrk SECONDS URL OUT [HEADER]; in the background so Ctrl-C stops at once
+	setsid wrk -t"$threads" -c"$conns" -d"$1"s --latency -H "${4:-X-Bench: 1}" "$2" >"$3" 2>&1 </dev/null &
 	wrk_pid=$!
 	wait "$wrk_pid" || { log "wrk failed:"; cat "$3" >&2; exit 1; }
 	wrk_pid=""
@@ -212,7 +230,7 @@ run_wrk() { # run_wrk SECONDS URL OUT; in the background so Ctrl-C stops at once
 load0=$(cut -d" " -f1-3 /proc/loadavg)
 log "wrk -t$threads -c$conns -d${seconds}s --latency, $rounds rounds, $(nproc) CPUs (wrk shares them)"
 if [ "$warmup" != 0 ]; then
-	for n in "${names[@]}"; do run_wrk "$warmup" "${url[$n]}" "$dir/wrk/warmup-$n.txt"; done
+	for n in "${names[@]}"; do run_wrk "$warmup" "${url[$n]}" "$dir/wrk/warmup-$n.txt" "${hdr[$n]:-}"; done
 fi
 
 declare -A rps p50 p99 errs
@@ -220,7 +238,7 @@ for n in "${names[@]}"; do rps[$n]=""; p50[$n]=""; p99[$n]=""; errs[$n]=0; done
 for r in $(seq "$rounds"); do
 	for n in "${names[@]}"; do
 		out="$dir/wrk/$n-$r.txt"
-		run_wrk "$seconds" "${url[$n]}" "$out"
+		run_wrk "$seconds" "${url[$n]}" "$out" "${hdr[$n]:-}"
 		read -r v_rps v_p50 v_p99 v_non2xx v_sock <<<"$(parse_wrk "$out")"
 		rps[$n]+=" $v_rps"; p50[$n]+=" $v_p50"; p99[$n]+=" $v_p99"
 		errs[$n]=$((errs[$n] + v_non2xx + v_sock))
@@ -246,7 +264,7 @@ echo "Medians of $rounds rounds, wrk -t$threads -c$conns -d${seconds}s, $workers
 printf '%-16s %9s %7s %8s %8s %13s %16s\n' scenario req/s spread "p50 ms" "p99 ms" "errors (sum)" "% of fcgi-hello"
 for n in "${names[@]}"; do
 	ratio=""
-	case $n in health | health-ready) ratio="$(pct "${m_rps[$n]}" "${m_rps[fcgi-hello]}") %" ;; esac
+	case $n in health | health-ready | auth-me) ratio="$(pct "${m_rps[$n]}" "${m_rps[fcgi-hello]}") %" ;; esac
 	printf '%-16s %9.0f %6s%% %8.2f %8.2f %13d %16s\n' "$n" "${m_rps[$n]}" "${s_rps[$n]}" "${m_p50[$n]}" "${m_p99[$n]}" "${errs[$n]}" "$ratio"
 done
 
@@ -258,6 +276,44 @@ printf '%-44s %10s  %s\n' "/health rate >= 85 % of fcgi-hello" "$h_pct %" "$(ver
 printf '%-44s %7.2f ms  %s\n' "/health p99 < 15 ms" "${m_p99[health]}" "$(verdict lt "${m_p99[health]}" 15)"
 printf '%-44s %10s  %s\n' "/health/ready rate >= 30 % of fcgi-hello" "$r_pct %" "$(verdict ge "$r_pct" 30)"
 printf '%-44s %7.2f ms  %s\n' "/health/ready p99 < 15 ms" "${m_p99[health-ready]}" "$(verdict lt "${m_p99[health-ready]}" 15)"
+a_pct=$(pct "${m_rps[auth-me]}" "${m_rps[fcgi-hello]}")
+printf '%-44s %10s  %s\n' "/auth/me rate >= 30 % of fcgi-hello" "$a_pct %" "$(verdict ge "$a_pct" 30)"
+printf '%-44s %7.2f ms  %s\n' "/auth/me p99 < 15 ms" "${m_p99[auth-me]}" "$(verdict lt "${m_p99[auth-me]}" 15)"
+
+# ---- logins: argon2id-bound ------------------------------------------
+pool_rss_kib() { # resident memory of the pool master and its workers
+	local m
+	m=$(cat "$stack/run/api.pid")
+	{ echo "$m"; pgrep -P "$m" || true; } | while read -r p; do
+		awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+cat >"$dir/login.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"$bench_email","password":"$bench_password"}'
+LUA
+login_conns=${BENCH_LOGIN_CONNECTIONS:-8}
+peak=$(pool_rss_kib) idle_rss=$peak
+setsid wrk -t2 -c"$login_conns" -d"$seconds"s --latency -s "$dir/login.lua" \
+	"http://127.0.0.1:$stack_port/api/v1/auth/login" >"$dir/wrk/login.txt" 2>&1 </dev/null &
+wrk_pid=$!
+while kill -0 "$wrk_pid" 2>/dev/null; do
+	now=$(pool_rss_kib)
+	[ "$now" -gt "$peak" ] && peak=$now
+	sleep 0.2
+done
+wait "$wrk_pid" || true
+wrk_pid=""
+read -r l_rps l_p50 l_p99 l_non2xx l_sock <<<"$(parse_wrk "$dir/wrk/login.txt")"
+# shellcheck disable=SC1091
+cost=$(. "$stack/stack.env"; echo "opslimit $PASSWORD_HASH_OPSLIMIT, memlimit $((PASSWORD_HASH_MEMLIMIT_KIB / 1024)) MiB")
+echo
+echo "Logins (POST /api/v1/auth/login, argon2id $cost, $login_conns connections, ${seconds}s)"
+printf '  %.1f logins/s  p50 %.1f ms  p99 %.1f ms  non-2xx %d  socket errors %d\n' \
+	"$l_rps" "$l_p50" "$l_p99" "$l_non2xx" "$l_sock"
+printf '  pool resident memory: %.1f MiB idle, %.1f MiB peak (master + %d workers)\n' \
+	"$(awk -v k="$idle_rss" 'BEGIN { print k / 1024 }')" "$(awk -v k="$peak" 'BEGIN { print k / 1024 }')" "$workers"
 
 # ---- what the servers said ----------------------------------------------
 echo
