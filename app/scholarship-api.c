@@ -339,12 +339,26 @@ static int worker_main(struct metrics_slot *slot, void *arg)
 	return POOL_EXIT_RECYCLE;
 }
 
+/* "METHOD PATTERN ROLES" per route, for tests and operators; ROLES is
+ * "public" or a comma-separated list. */
 static void print_routes(void)
 {
-	size_t i;
+	static const char *const names[] = {"student", "reviewer", "college", "admin",
+					    "super_admin"};
+	size_t i, k;
 
-	for (i = 0; i < api_nroutes; i++)
-		printf("%s %s\n", api_routes[i].method, api_routes[i].pattern);
+	for (i = 0; i < api_nroutes; i++) {
+		const char *sep = "";
+		printf("%s %s ", api_routes[i].method, api_routes[i].pattern);
+		if (api_routes[i].roles == ROLES_PUBLIC)
+			printf("public");
+		for (k = 0; k < 5; k++)
+			if (api_routes[i].roles & (1u << k)) {
+				printf("%s%s", sep, names[k]);
+				sep = ",";
+			}
+		printf("\n");
+	}
 }
 
 /* fd 0 must be the listening socket spawn-fcgi gave us. */
