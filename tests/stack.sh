@@ -71,6 +71,9 @@ setup_db() {
 write_env() {
 	local port=$1 bindir=$2
 	[ -s "$dir/secret_key" ] || { head -c 48 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/secret_key"; chmod 600 "$dir/secret_key"; }
+	# Redis requires a password here too, so every run exercises AUTH
+	# (and its re-sending after Redis comes back).
+	[ -s "$dir/redis_password" ] || { head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/redis_password"; chmod 600 "$dir/redis_password"; }
 	mkdir -p "$dir/storage" "$dir/mail" "$dir/nginx-tmp" "$dir/run"
 	cat >"$dir/stack.env" <<ENV
 export STACK_DIR='$dir'
@@ -82,6 +85,7 @@ export SECRET_KEY='$(cat "$dir/secret_key")'
 export DATABASE_URL='postgresql:///scholarship?host=$PGHOST&user=scholarship_app'
 export DATABASE_URL_SYNC='postgresql:///scholarship?host=$PGHOST&user=scholarship_owner'
 export REDIS_URL='unix://$dir/run/redis.sock'
+export REDIS_PASSWORD='$(cat "$dir/redis_password")'
 export STORAGE_DIR='$dir/storage'
 export MAIL_DIR='$dir/mail'
 export PUBLIC_URL='http://127.0.0.1:$port'
@@ -99,6 +103,7 @@ ENV
 start_redis() {
 	redis-server --port 0 --unixsocket "$dir/run/redis.sock" --unixsocketperm 700 \
 		--dir "$dir/run" --save '' --appendonly no --daemonize no \
+		--requirepass "$(cat "$dir/redis_password")" \
 		--logfile "$dir/redis.log" </dev/null >/dev/null 2>&1 &
 	echo $! >"$dir/run/redis.pid"
 	for _ in $(seq 100); do [ -S "$dir/run/redis.sock" ] && return 0; sleep 0.05; done

@@ -94,6 +94,6 @@ test('test-only routes exist only in test builds', () => {
   const release = run(path.join(TOP, 'build/release/scholarship-api'), ['--routes']);
   assert.equal(release.status, 0, 'make check builds the release programs too');
   assert.doesNotMatch(release.stdout, /_test/);
-  assert.match(release.stdout, /^GET \/health$/m);
+  assert.match(release.stdout, /^GET \/health public$/m);
   assert.match(run(path.join(BINDIR, 'scholarship-api'), ['--routes']).stdout, /\/api\/v1\/_test\/sleep/);
 });
