@@ -15,6 +15,8 @@ const struct route api_routes[] = {
 #include "routes_ops.inc"
 #include "routes_reference.inc"
 #include "routes_auth.inc"
+#include "routes_users.inc"
+#include "routes_students.inc"
 #ifdef SCH_TEST_BUILD
 #include "routes_test.inc"
 #endif

@@ -9,5 +9,8 @@
 #include "accounts_email.h"
 #include "ops.h"
 #include "reference.h"
+#include "student_import.h"
+#include "students.h"
+#include "users.h"
 
 #endif

@@ -34,6 +34,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "pii.h"
 #include "pool.h"
 #include "router.h"
 #include "worker.h"
@@ -162,10 +163,6 @@ static int dispatch(struct ctx *c, FCGX_Request *fr, int parse_status)
 	}
 	c->route = &w->routes[idx];
 	slot_note(w->slot, c->route->pattern, c->req);
-	if ((st = route_check_body(c->route, c->req)) != 0) {
-		answer_status(c, st);
-		return idx;
-	}
 	if (c->route->roles != ROLES_PUBLIC) {
 		if (auth_authenticate(c) < 0)
 			return idx;
@@ -173,6 +170,11 @@ static int dispatch(struct ctx *c, FCGX_Request *fr, int parse_status)
 			resp_problem(c->resp, c->req, 403, "your role may not do this", NULL, 0);
 			return idx;
 		}
+	}
+	/* Who may call comes first (401/403), then what may be sent (413/415). */
+	if ((st = route_check_body(c->route, c->req)) != 0) {
+		answer_status(c, st);
+		return idx;
 	}
 	if (read_body(c, fr) < 0)
 		return idx;
@@ -344,7 +346,7 @@ static int worker_main(struct metrics_slot *slot, void *arg)
 static void print_routes(void)
 {
 	static const char *const names[] = {"student", "reviewer", "college", "admin",
-					    "super_admin"};
+	                                    "super_admin"};
 	size_t i, k;
 
 	for (i = 0; i < api_nroutes; i++) {
@@ -399,6 +401,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(cfg.log_level);
+	if (pii_config_check(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scholarship-api: configuration: %s\n", err);
+		return 1;
+	}
 	if (cfg.secret_key == NULL) {
 		fprintf(stderr, "scholarship-api: configuration: SECRET_KEY is required\n");
 		return 1;

@@ -20,6 +20,9 @@
 #include "log.h"
 #include "migrate.h"
 #include "password.h"
+#include "pii.h"
+#include "student_import.h"
+#include "students.h"
 #include "token.h"
 #include "validate.h"
 
@@ -41,6 +44,8 @@ static int cmd_check_config(struct ctl *c);
 static int cmd_create_admin(struct ctl *c);
 static int cmd_user_add(struct ctl *c);
 static int cmd_mint_token(struct ctl *c);
+static int cmd_import_students(struct ctl *c);
+static int cmd_reencrypt_pii(struct ctl *c);
 
 static const struct command {
 	const char *name;
@@ -57,6 +62,10 @@ static const struct command {
      "--email E: print an access token for benchmarks (refused in production)"},
     {"create-admin", cmd_create_admin, 1,
      "--email E --name N: create a super admin (password on stdin)"},
+    {"import-students", cmd_import_students, 1,
+     "FILE [--dry-run]: import student records from CSV (all or nothing)"},
+    {"reencrypt-pii", cmd_reencrypt_pii, 1,
+     "re-seal personal data with the newest PII_ENCRYPTION_KEYS version"},
 };
 
 static void usage(FILE *f)
@@ -120,6 +129,12 @@ static int cmd_status(struct ctl *c)
 
 static int cmd_check_config(struct ctl *c)
 {
+	char err[512];
+
+	if (pii_config_check(&c->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scholarshipctl: configuration: %s\n", err);
+		return 1;
+	}
 	printf("configuration OK (%s; %ld workers; storage %s)\n",
 	       c->cfg.production ? "production" : "development", c->cfg.workers,
 	       c->cfg.storage_backend == CFG_STORAGE_S3 ? "s3" : "fs");
@@ -257,6 +272,107 @@ static int cmd_mint_token(struct ctl *c)
 	arena_free(&a);
 	PQclear(r);
 	return rc;
+}
+
+/* The keyring from PII_ENCRYPTION_KEYS; 0 or -1 with a message. */
+static int load_keyring(const char *cmd, struct ctl *c, struct pii_keyring *kr)
+{
+	char err[256];
+
+	if (pii_keyring_parse(kr, c->cfg.pii_encryption_keys, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "%s: %s\n", cmd, err);
+	return -1;
+}
+
+/* Read a whole file of at most max bytes into *data (malloc'd). */
+static int read_file(const char *path, size_t max, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = 0, got;
+
+	*data = NULL;
+	if (f == NULL)
+		return -1;
+	*data = malloc(max + 1);
+	while (*data != NULL && n <= max && (got = fread(*data + n, 1, max + 1 - n, f)) > 0)
+		n += got;
+	fclose(f);
+	*len = n;
+	return *data != NULL && n <= max ? 0 : -1;
+}
+
+static void print_import(const struct student_import_report *r, int dry_run)
+{
+	size_t i;
+
+	for (i = 0; i < r->nkept; i++)
+		fprintf(stderr, "row %zu%s%s: %s\n", r->errors[i].row,
+		        r->errors[i].field ? ", " : "",
+		        r->errors[i].field ? r->errors[i].field : "", r->errors[i].message);
+	if (r->nerrors > 0)
+		fprintf(stderr, "%zu error(s); nothing was imported\n", r->nerrors);
+	else
+		printf("%s%zu rows: %zu inserted, %zu updated, %zu unchanged\n",
+		       dry_run ? "dry run (nothing written): " : "", r->rows, r->inserted,
+		       r->updated, r->unchanged);
+}
+
+static int cmd_import_students(struct ctl *c)
+{
+	struct student_import_opts o = {.dry_run = has_flag(c, "--dry-run")};
+	const char *path = c->argc > 0 && c->argv[0][0] != '-' ? c->argv[0] : NULL;
+	struct student_import_report rep;
+	struct pii_keyring kr;
+	enum student_import_status st;
+	struct arena a;
+	char *data;
+	size_t len;
+
+	if (path == NULL) {
+		fprintf(stderr, "import-students: give FILE [--dry-run]\n");
+		return 2;
+	}
+	if (read_file(path, STUDENT_IMPORT_MAX_BYTES, &data, &len) < 0) {
+		fprintf(stderr, "import-students: cannot read %s (or it is over 20 MB)\n", path);
+		free(data);
+		return 1;
+	}
+	if (load_keyring("import-students", c, &kr) < 0) {
+		free(data);
+		return 1;
+	}
+	arena_init(&a, 1024 * 1024);
+	st = student_import_run(c->conn, &a, &kr, data, len, &o, &rep);
+	if (st == SI_OK || st == SI_INVALID)
+		print_import(&rep, o.dry_run);
+	else
+		fprintf(stderr, "import-students: %s\n",
+		        st == SI_TOO_MANY ? "the file has more than 100000 rows"
+		                          : "the database failed; nothing was imported");
+	arena_free(&a);
+	pii_keyring_wipe(&kr);
+	free(data);
+	return st == SI_OK && rep.nerrors == 0 ? 0 : 1;
+}
+
+static int cmd_reencrypt_pii(struct ctl *c)
+{
+	struct students_reencrypt_result r;
+	struct pii_keyring kr;
+	struct arena a;
+	int rc;
+
+	if (load_keyring("reencrypt-pii", c, &kr) < 0)
+		return 1;
+	arena_init(&a, 64 * 1024);
+	rc = students_reencrypt(c->conn, &kr, &a, &r);
+	if (rc == 0)
+		printf("re-sealed %ld record(s) with key version %u; %ld value(s) no key opens\n",
+		       r.rows, kr.current, r.failed);
+	arena_free(&a);
+	pii_keyring_wipe(&kr);
+	return rc == 0 && r.failed == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)

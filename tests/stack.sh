@@ -73,6 +73,8 @@ write_env() {
 	[ -s "$dir/secret_key" ] || { head -c 48 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/secret_key"; chmod 600 "$dir/secret_key"; }
 	# Redis requires a password here too, so every run exercises AUTH
 	# (and its re-sending after Redis comes back).
+	# Personal data is encrypted with a key of this stack's own.
+	[ -s "$dir/pii_key" ] || { head -c 32 /dev/urandom | base64 >"$dir/pii_key"; chmod 600 "$dir/pii_key"; }
 	[ -s "$dir/redis_password" ] || { head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/redis_password"; chmod 600 "$dir/redis_password"; }
 	mkdir -p "$dir/storage" "$dir/mail" "$dir/nginx-tmp" "$dir/run"
 	cat >"$dir/stack.env" <<ENV
@@ -85,6 +87,7 @@ export SECRET_KEY='$(cat "$dir/secret_key")'
 export DATABASE_URL='postgresql:///scholarship?host=$PGHOST&user=scholarship_app'
 export DATABASE_URL_SYNC='postgresql:///scholarship?host=$PGHOST&user=scholarship_owner'
 export REDIS_URL='unix://$dir/run/redis.sock'
+export PII_ENCRYPTION_KEYS='1:$(cat "$dir/pii_key")'
 export REDIS_PASSWORD='$(cat "$dir/redis_password")'
 export STORAGE_DIR='$dir/storage'
 export MAIL_DIR='$dir/mail'

@@ -21,6 +21,8 @@ Suite *db_suite(void);
 Suite *password_suite(void);
 Suite *outbox_suite(void);
 Suite *reference_suite(void);
+Suite *pii_suite(void);
+Suite *csv_suite(void);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
