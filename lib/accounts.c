@@ -228,8 +228,8 @@ void accounts_refresh(struct ctx *c)
 		auth_unauthorized(c, "a refresh token is required");
 		return;
 	}
-	r = session_rotate(&c->w->cache, c->arena, tok, cfg->refresh_token_days * 86400, &user_id,
-	                   &fresh);
+	r = session_rotate(&c->w->cache, c->arena, tok, cfg->refresh_token_days * 86400,
+	                   cfg->refresh_reuse_grace, &user_id, &fresh);
 	if (r == SESSION_DOWN) {
 		handler_unavailable(c, "token refresh is unavailable for a moment");
 		return;

@@ -385,6 +385,21 @@ void accounts_accept_invitation(struct ctx *c)
 		set_password_by_token(c, "invite", "user.invitation_accepted");
 }
 
+/* A phone number as people write it: digits and + - ( ) . and spaces,
+ * with at least three digits. */
+static int phone_ok(const char *s)
+{
+	int digits = 0;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (strchr("+-(). ", *s) == NULL)
+			return 0;
+	}
+	return digits >= 3;
+}
+
 void accounts_update_me(struct ctx *c)
 {
 	const cJSON *phone = c->body ? cJSON_GetObjectItemCaseSensitive(c->body, "phone") : NULL;
@@ -395,6 +410,10 @@ void accounts_update_me(struct ctx *c)
 
 	if (handler_body(c, me_fields, 3, 1) < 0)
 		return;
+	if (cJSON_IsString(phone) && !phone_ok(phone->valuestring)) {
+		handler_invalid(c, "phone", "may hold digits, spaces, + - ( ) and . only");
+		return;
+	}
 	params[0] = c->user_id, params[1] = json_str(c->body, "full_name");
 	params[2] = json_str(c->body, "locale"), params[3] = phone ? "true" : "false";
 	params[4] = cJSON_IsString(phone) ? phone->valuestring : NULL;

@@ -81,6 +81,7 @@ static const struct var vars[] = {
     S("INSTITUTION_TIMEZONE", institution_timezone, "UTC"),
     L("PASSWORD_HASH_OPSLIMIT", password_hash_ops, "2", 1, 10),
     L("PASSWORD_HASH_MEMLIMIT_KIB", password_hash_mem_kib, "65536", 8, 1048576),
+    L("REFRESH_REUSE_GRACE_SECONDS", refresh_reuse_grace, "10", 0, 300),
     L("MAIL_RETRY_BASE_SECONDS", mail_retry_base, "60", 1, 86400),
     L("MAIL_MAX_ATTEMPTS", mail_max_attempts, "8", 1, 100),
     L("RATE_LIMIT_LOGIN_FAILURES", rl_login_fail_email.count, "5", 1, 1000000),

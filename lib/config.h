@@ -57,8 +57,9 @@ struct config {
 	const char *institution_timezone;
 	long password_hash_ops; /* argon2id opslimit (tests use the minimum) */
 	long password_hash_mem_kib;
-	long mail_retry_base;   /* seconds before a failed mail is retried; doubles */
-	long mail_max_attempts; /* after this many failures a mail is 'failed' */
+	long refresh_reuse_grace; /* seconds a used refresh token still rotates */
+	long mail_retry_base;     /* seconds before a failed mail is retried; doubles */
+	long mail_max_attempts;   /* after this many failures a mail is 'failed' */
 	/* Rate limits (DESIGN §7): count per window seconds. */
 	struct cfg_limit {
 		long count, window;

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static redisReply *cmd(struct cache *c, struct arena *a, int argc, const char **argv)
@@ -89,11 +90,25 @@ static enum session_result lookup(struct cache *c, struct arena *a, const char *
 	return *fam && *user ? SESSION_OK : SESSION_DOWN;
 }
 
-enum session_result session_rotate(struct cache *c, struct arena *a, const char *token, long ttl,
-                                   char **user_id, char **new_token)
+/* Was the used token first used within grace seconds? (A browser that
+ * leaves a page while its refresh is in flight presents it again.) */
+static int within_grace(struct cache *c, struct arena *a, const char *ukey, long grace)
 {
-	char hash[TOKEN_HASH_HEX], ukey[80], ttls[24];
-	const char *mark[6] = {"SET", ukey, "1", "NX", "EX", ttls};
+	const char *get[2] = {"GET", ukey};
+	redisReply *r;
+
+	if (grace <= 0)
+		return 0;
+	r = cmd(c, a, 2, get);
+	return r != NULL && r->type == REDIS_REPLY_STRING &&
+	       token_now_ms() - strtoll(r->str, NULL, 10) <= grace * 1000;
+}
+
+enum session_result session_rotate(struct cache *c, struct arena *a, const char *token, long ttl,
+                                   long grace, char **user_id, char **new_token)
+{
+	char hash[TOKEN_HASH_HEX], ukey[80], ttls[24], now[24];
+	const char *mark[6] = {"SET", ukey, now, "NX", "EX", ttls};
 	char *fam = NULL;
 	enum session_result res;
 	redisReply *r;
@@ -103,10 +118,12 @@ enum session_result session_rotate(struct cache *c, struct arena *a, const char 
 		return res;
 	snprintf(ukey, sizeof(ukey), "rtu:%s", hash);
 	snprintf(ttls, sizeof(ttls), "%ld", ttl);
+	snprintf(now, sizeof(now), "%lld", token_now_ms());
 	r = cmd(c, a, 6, mark);
 	if (r == NULL)
 		return SESSION_DOWN;
-	if (r->type == REDIS_REPLY_NIL) { /* used before: theft; revoke the family */
+	if (r->type == REDIS_REPLY_NIL && !within_grace(c, a, ukey, grace)) {
+		/* Used before, outside the grace window: theft; revoke the family. */
 		return revoke_family(c, a, fam) == SESSION_OK ? SESSION_REUSED : SESSION_DOWN;
 	}
 	return session_issue(c, a, *user_id, fam, ttl, new_token);

@@ -23,11 +23,13 @@ enum session_result session_issue(struct cache *c, struct arena *a, const char *
                                   const char *family, long ttl_seconds, char **token);
 /*
  * Rotate: token must be live and unused; on success *user_id is its owner
- * and *new_token its successor in the same family. A used token revokes
- * the family and answers SESSION_REUSED.
+ * and *new_token its successor in the same family. A token used before
+ * revokes the family and answers SESSION_REUSED, unless its first use was
+ * at most grace seconds ago (a page left while its refresh was in flight):
+ * then it gets another successor.
  */
 enum session_result session_rotate(struct cache *c, struct arena *a, const char *token,
-                                   long ttl_seconds, char **user_id, char **new_token);
+                                   long ttl_seconds, long grace, char **user_id, char **new_token);
 /* Revoke the family of token (logout). Unknown tokens are ignored. */
 enum session_result session_revoke_token(struct cache *c, struct arena *a, const char *token);
 /* Revoke every family of a user (password reset, sign out everywhere). */

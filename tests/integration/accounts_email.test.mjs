@@ -166,6 +166,9 @@ test('PATCH /auth/me merges the profile; null removes the phone; bad input chang
   r = await patch({ phone: null });
   assert.equal(r.json.phone, null);
   assert.equal(r.json.locale, 'zh-TW');
+  const letters = await patch({ phone: 'call me maybe' });
+  assert.ok(isProblem(letters, 422));
+  assert.equal(letters.json.errors[0].field, 'phone');
   const bad = await patch({ locale: 'xx', full_name: '', role: 'super_admin' });
   assert.ok(isProblem(bad, 422));
   assert.deepEqual(bad.json.errors.map((e) => e.field).sort(), ['full_name', 'locale', 'role']);

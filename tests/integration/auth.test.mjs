@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { http, isProblem, psql, run, metrics, stackCmd, until, TOP, BINDIR } from '../lib/stack.mjs';
+import { http, isProblem, psql, run, metrics, sleep, stackCmd, until, TOP, BINDIR } from '../lib/stack.mjs';
 
 const PW = 'correct-horse-battery';
 const ctl = (args, input) => run(path.join(BINDIR, 'scholarshipctl'), args, { cwd: TOP, input });
@@ -115,6 +115,20 @@ test('forged and expired tokens are refused', async () => {
   }
 });
 
+const GRACE = Number(process.env.REFRESH_REUSE_GRACE_SECONDS ?? 10);
+
+test('a used refresh token presented again within the grace window still rotates', async () => {
+  assert.ok(GRACE >= 1 && GRACE <= 2, 'run-all.sh sets REFRESH_REUSE_GRACE_SECONDS=1');
+  const r = await login(user());
+  const first = r.json.refresh_token;
+  const a = await post('/api/v1/auth/refresh', { refresh_token: first });
+  const b = await post('/api/v1/auth/refresh', { refresh_token: first });
+  assert.equal(a.status, 200);
+  assert.equal(b.status, 200, 'a page left mid-refresh does not lose the session');
+  assert.notEqual(a.json.refresh_token, b.json.refresh_token);
+  assert.equal((await post('/api/v1/auth/refresh', { refresh_token: a.json.refresh_token })).status, 200);
+});
+
 test('refresh rotates; reusing a used refresh token revokes the whole family', async () => {
   const r = await login(user());
   const first = r.json.refresh_token;
@@ -122,6 +136,7 @@ test('refresh rotates; reusing a used refresh token revokes the whole family', a
   assert.equal(r2.status, 200, r2.text);
   assert.notEqual(r2.json.refresh_token, first);
   assert.equal((await me(r2.json.access_token)).status, 200);
+  await sleep(GRACE * 1000 + 300);
   const reuse = await post('/api/v1/auth/refresh', { refresh_token: first });
   assert.ok(isProblem(reuse, 401));
   const second = await post('/api/v1/auth/refresh', { refresh_token: r2.json.refresh_token });

@@ -19,9 +19,20 @@ export function hasAccessToken() {
   return accessToken !== null;
 }
 
+let unauthorizedHandler = null;
+
+/**
+ * fn() is called when a request that carried the access token is answered
+ * 401; it resolves to true when it got a new token (js/session.js refreshes
+ * the session), and the request is then retried once.
+ */
+export function setUnauthorizedHandler(fn) {
+  unauthorizedHandler = typeof fn === 'function' ? fn : null;
+}
+
 /** A failed request. status is 0 when the server could not be reached. */
 export class ApiError extends Error {
-  constructor({ status, title = '', detail = '', errors = [], requestId = '', type = 'about:blank' }) {
+  constructor({ status, title = '', detail = '', errors = [], requestId = '', type = 'about:blank', retryAfter = 0 }) {
     super(detail || title || (status ? `HTTP ${status}` : 'network error'));
     this.name = 'ApiError';
     this.status = status;
@@ -30,16 +41,33 @@ export class ApiError extends Error {
     this.errors = errors; // [{field, message}]
     this.requestId = requestId;
     this.type = type;
+    this.retryAfter = retryAfter; // seconds, from Retry-After (429, 503); 0 when absent
   }
 }
 
 /**
- * request(path, {method, body, signal, auth}) -- path is absolute on this
- * origin ('/health', API + '/auth/login'). body, if given, is sent as JSON.
- * Resolves to the parsed JSON body (null when there is none); rejects with
- * ApiError on a non-2xx answer or a network failure.
+ * request(path, {method, body, signal, auth, retry}) -- path is absolute on
+ * this origin ('/health', API + '/auth/login'). body, if given, is sent as
+ * JSON. Resolves to the parsed JSON body (null when there is none); rejects
+ * with ApiError on a non-2xx answer or a network failure. A 401 to a request
+ * that carried the access token is retried once after the unauthorized
+ * handler renewed the token (retry: false turns that off). keepalive lets the
+ * request finish, and its Set-Cookie land, if the page is left meanwhile.
  */
-export async function request(path, { method = 'GET', body, signal, auth = true } = {}) {
+export async function request(path, { method = 'GET', body, signal, auth = true, retry = true, keepalive = false } = {}) {
+  const sentToken = auth ? accessToken : null;
+  try {
+    return await send(path, { method, body, signal, auth, keepalive });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || !sentToken || !retry || !unauthorizedHandler) throw err;
+    let renewed = false;
+    try { renewed = await unauthorizedHandler(); } catch { renewed = false; }
+    if (!renewed || !accessToken) throw err;
+    return send(path, { method, body, signal, auth });
+  }
+}
+
+async function send(path, { method, body, signal, auth, keepalive }) {
   const headers = {
     Accept: 'application/json, application/problem+json',
     'Accept-Language': lang(),
@@ -55,6 +83,7 @@ export async function request(path, { method = 'GET', body, signal, auth = true 
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
+      keepalive,
       signal,
     });
   } catch (err) {
@@ -76,7 +105,16 @@ export async function request(path, { method = 'GET', body, signal, auth = true 
       errors: Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e.field === 'string') : [],
       requestId: p.request_id || res.headers.get('X-Request-ID') || '',
       type: typeof p.type === 'string' ? p.type : 'about:blank',
+      retryAfter: parseRetryAfter(res.headers.get('Retry-After')),
     });
   }
   return data;
+}
+
+/** Retry-After in seconds (delta-seconds or an HTTP date); 0 when absent or bad. */
+function parseRetryAfter(value) {
+  if (!value) return 0;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const when = Date.parse(value);
+  return Number.isNaN(when) ? 0 : Math.max(0, Math.ceil((when - Date.now()) / 1000));
 }

@@ -1,11 +1,13 @@
-// index.js -- the landing page: translates it, mounts the language switch
-// and the system status indicator, which asks /health (NGINX -> FastCGI
-// pool) on load and again every minute.
+// index.js -- the landing page: translates it, mounts the language switch,
+// the session menu and the system status indicator, which asks /health
+// (NGINX -> FastCGI pool) on load and again every minute. A signed-in
+// visitor's call to action leads to their account instead of the sign-in.
 
 import { html, mount, startPage, useLang } from './ui.js';
 import { useEffect, useState } from '/vendor/hooks.module.js';
 import { request } from './api.js';
-import { t } from './i18n.js';
+import { t, translatePage } from './i18n.js';
+import { restore } from './session.js';
 
 const RECHECK_MS = 60_000;
 const TIMEOUT_MS = 5_000;
@@ -39,3 +41,12 @@ function HealthStatus() {
 
 startPage();
 mount('status-root', html`<${HealthStatus} />`);
+restore().then((user) => {
+  const cta = document.getElementById('hero-cta');
+  const note = document.getElementById('hero-note');
+  if (!user || !cta) return;
+  cta.href = '/account.html';
+  cta.dataset.i18n = 'nav.account';
+  if (note) note.hidden = true;
+  translatePage();
+});
