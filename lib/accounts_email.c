@@ -221,9 +221,7 @@ void accounts_register(struct ctx *c)
 	enum db_err err;
 	PGresult *res;
 
-	if (handler_body(c, register_fields, 4, 1) < 0 ||
-	    handler_limit(c, arena_printf(c->arena, "register-ip:%s", c->req->remote_addr),
-	                  &cfg->rl_register_ip) < 0)
+	if (handler_body(c, register_fields, 4, 1) < 0)
 		return;
 	email = json_str(c->body, "email");
 	locale = json_str(c->body, "locale");
@@ -231,6 +229,9 @@ void accounts_register(struct ctx *c)
 		handler_invalid(c, "email", "must be an address of the university");
 		return;
 	}
+	if (handler_limit(c, arena_printf(c->arena, "register-ip:%s", c->req->remote_addr),
+	                  &cfg->rl_register_ip) < 0)
+		return;
 	/* Hash first, whatever happens next: the answer takes as long. */
 	if (password_hash(&cost, json_str(c->body, "password"), hash) < 0) {
 		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);

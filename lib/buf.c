@@ -65,16 +65,25 @@ void buf_putc(struct buf *b, char c)
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list cp;
 	int n;
 
+	if (b->oom)
+		return;
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, cp);
 	va_end(cp);
-	if (n < 0 || buf_grow(b, (size_t)n) < 0) {
+	if (n < 0) {
 		b->oom = 1;
 		return;
 	}
+	if ((size_t)n < room) { /* it fitted: one pass */
+		b->len += (size_t)n;
+		return;
+	}
+	if (buf_grow(b, (size_t)n) < 0)
+		return;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 }
@@ -121,6 +130,16 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes at s that need no escaping: printable ASCII other than " and \. */
+static size_t plain_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
 void buf_json_strn(struct buf *b, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -129,7 +148,10 @@ void buf_json_strn(struct buf *b, const char *str, size_t n)
 	buf_putc(b, '"');
 	while (i < n) {
 		unsigned char c = s[i];
-		if (c == '"' || c == '\\') {
+		if ((run = plain_run(s + i, n - i)) > 0) { /* the common case, in one copy */
+			buf_append(b, s + i, run);
+			i += run;
+		} else if (c == '"' || c == '\\') {
 			buf_putc(b, '\\');
 			buf_putc(b, (char)c);
 			i++;

@@ -58,13 +58,17 @@ static struct arena *line_arena(void)
 
 static void line_begin(struct buf *b, enum log_level level)
 {
+	static time_t last_sec = -1;
+	static char ts[32];
 	struct timeval tv;
 	struct tm tm;
-	char ts[32];
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (tv.tv_sec != last_sec) { /* format the date once a second */
+		gmtime_r(&tv.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = tv.tv_sec;
+	}
 	buf_printf(b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"pid\":%ld", ts,
 	           (long)tv.tv_usec / 1000, level_names[level], (long)getpid());
 }

@@ -77,7 +77,7 @@ export RATE_LIMIT_LOGIN_IP=1000000 RATE_LIMIT_REGISTER_IP=1000000 \
 suite integration node_suite integration
 count_node "$logs/integration.log"
 RATE_LIMIT_LOGIN_IP=6 RATE_LIMIT_REGISTER_IP=3 RATE_LIMIT_EMAIL_IP=2 RATE_LIMIT_REFRESH_IP=3 \
-	suite limits node_suite limits
+	ALLOWED_EMAIL_DOMAINS=test.example.edu suite limits node_suite limits
 count_node "$logs/limits.log"
 # The pool suite needs a short timeout and frequent recycling to test them.
 SCHOLARSHIP_REQUEST_TIMEOUT=2 SCHOLARSHIP_MAX_REQUESTS=40 suite pool node_suite pool

@@ -239,3 +239,16 @@ test('scholarshipctl mint-token gives a working token and refuses production', (
   assert.notEqual(prod.status, 0);
   return me(t.stdout.trim()).then((m) => assert.equal(m.json.role, 'admin'));
 });
+
+test('a password hashed at another cost is rehashed at the configured cost on sign-in', async () => {
+  const email = user();
+  // The demo accounts' hash: libsodium's interactive cost (m=65536, t=2).
+  const demo = '$argon2id$v=19$m=65536,t=2,p=1$P5L8c/0HCEN8pY06qFZLvQ$ZATW3XdoUY5KY0NMSQTCXvWQ/L6cYkTfyOb0eWsxIGY';
+  psql(`UPDATE users SET password_hash = '${demo}' WHERE email = '${email}'`);
+  assert.equal((await login(email, 'demo-password-2026')).status, 200);
+  const hash = psql(`SELECT password_hash FROM users WHERE email = '${email}'`).stdout.trim();
+  const kib = Number(process.env.PASSWORD_HASH_MEMLIMIT_KIB);
+  assert.match(hash, new RegExp(`^\\$argon2id\\$v=19\\$m=${kib},t=${process.env.PASSWORD_HASH_OPSLIMIT},`));
+  assert.equal((await login(email, 'demo-password-2026')).status, 200, 'the new hash verifies');
+});
+

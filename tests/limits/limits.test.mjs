@@ -32,6 +32,13 @@ test('the stack runs with small limits', () => {
     assert.ok(limit(v) > 0 && limit(v) < 10, `${v}=${process.env[v]}`);
 });
 
+test('registration is limited to ALLOWED_EMAIL_DOMAINS when set', async () => {
+  assert.equal(process.env.ALLOWED_EMAIL_DOMAINS, 'test.example.edu');
+  const r = await post('/api/v1/auth/register', { email: 'someone@elsewhere.example.com', password: 'long-enough-pw', full_name: 'R' });
+  assert.ok(isProblem(r, 422));
+  assert.equal(r.json.errors[0].field, 'email');
+});
+
 test('registrations per address', async () => {
   await exhaust(() => post('/api/v1/auth/register', { email: email(), password: 'long-enough-pw', full_name: 'R' }),
     limit('RATE_LIMIT_REGISTER_IP'), 3600);
