@@ -21,8 +21,8 @@ ON CONFLICT DO NOTHING;
 -- plus the full record of student@demo.example.edu (linked to that login
 -- by email). Personal data (national_id, birth_date, bank_account) is left
 -- NULL here: it is sealed with AES-256-GCM by the API under
--- PII_ENCRYPTION_KEYS, which SQL does not know (and pgcrypto is not
--- available), so demo records show none; import a CSV to see masked values.
+-- PII_ENCRYPTION_KEYS, which SQL does not know; `make run` then imports
+-- schema/seed/demo-students.csv, which gives the demo student a full record.
 -- Idempotent: existing student numbers are left as they are.
 INSERT INTO students (student_number, name, name_en, email, gender, nationality, college_code,
                       department_code, degree, year_of_study, terms_enrolled, enrollment_status,

@@ -9,6 +9,10 @@
 //   (b) a super admin invites a reviewer on admin-users.html -> the mailed
 //       accept.html link -> the reviewer sets a password and signs in
 //       (skipped while POST /api/v1/users is not implemented);
+//   (b2) a super admin grants an admin two scholarships in the edit dialog
+//       of admin-users.html (checked with GET /api/v1/users/{id}), sees the
+//       API's error for a malformed id next to the field, and finds no
+//       scholarship scope for a student;
 //   (c) forgot password -> the mailed reset.html link -> sign in with the
 //       new password -> change it on the account page (the session
 //       survives) -> sign out everywhere;
@@ -337,6 +341,131 @@ test('a super admin invites a reviewer, who accepts and signs in', async (t) => 
   } finally {
     await reviewer?.close();
     await admin.close();
+  }
+});
+
+/* An access token for email from POST /api/v1/auth/login (outside the browser). */
+async function apiToken(email, password) {
+  const res = await fetch(new URL('/api/v1/auth/login', BASE_URL), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  assert.equal(res.status, 200, `POST /auth/login answered ${res.status}`);
+  return (await res.json()).access_token;
+}
+
+/* Finds the user by email in the list (search filter) and opens their edit dialog. */
+async function openEditDialog(page, email) {
+  await page.getByLabel('Name or email').fill(email);
+  await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/users'
+      && new URL(r.url()).searchParams.get('q') === email),
+    page.getByRole('button', { name: 'Filter' }).click(),
+  ]);
+  const row = page.locator(`#users-table tr[data-email="${email}"]`);
+  await row.waitFor();
+  await row.getByRole('button', { name: /^Edit/ }).click();
+  const dialog = page.locator('#edit-dialog');
+  await dialog.waitFor();
+  return dialog;
+}
+
+test('a super admin edits the scholarship scope of an admin', async () => {
+  const s = await session();
+  const { page } = s;
+  const rootEmail = `scope.root.${RUN}@example.edu`;
+  const adminEmail = `scope.admin.${RUN}@example.edu`;
+  const studentEmail = `scope.student.${RUN}@example.edu`;
+  addUser(rootEmail, 'Scope Root', 'super_admin', 'root password 12');
+  addUser(adminEmail, 'Scope Admin', 'admin', 'admin password 12');
+  addUser(studentEmail, 'Scope Student', 'student', 'student password 1');
+  const ids = [crypto.randomUUID(), crypto.randomUUID()];
+  let adminPath = '';
+  try {
+    await signIn(s, rootEmail, 'root password 12');
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.waitForURL('**/admin-users.html');
+    await page.locator('#users-table').waitFor();
+
+    // The admin's dialog reads the grants (none yet) and shows them one a line.
+    const [read] = await Promise.all([
+      page.waitForResponse((r) => /^\/api\/v1\/users\/[0-9a-f-]{36}$/.test(new URL(r.url()).pathname)
+        && r.request().method() === 'GET'),
+      openEditDialog(page, adminEmail),
+    ]);
+    assert.equal(read.status(), 200);
+    adminPath = new URL(read.url()).pathname;
+    assert.deepEqual((await read.json()).scholarship_ids, []);
+    const dialog = page.locator('#edit-dialog');
+    await dialog.getByRole('heading', { name: 'Scholarship scope' }).waitFor();
+    const field = dialog.getByLabel('Scholarships this admin manages');
+    await page.locator('#edit-scholarships:not([disabled])').waitFor();
+    assert.equal(await field.inputValue(), '');
+    assert.match(await dialog.locator('#edit-scholarships-hint').innerText(),
+      /one scholarship id per line; the scholarship list arrives with the scholarships module/i);
+
+    await field.fill(`${ids[0]}\n\n${ids[1]}\n`);
+    const [put] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === `${adminPath}/scholarships`),
+      dialog.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    assert.equal(put.status(), 200, `PUT scholarships answered ${put.status()}`);
+    assert.equal(put.request().method(), 'PUT');
+    assert.deepEqual(put.request().postDataJSON(), { scholarship_ids: ids });
+    await dialog.waitFor({ state: 'hidden' });
+    await page.locator('#user-saved').waitFor();
+
+    // The API holds exactly those two.
+    const token = await apiToken(rootEmail, 'root password 12');
+    const res = await fetch(new URL(adminPath, BASE_URL), {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+    });
+    assert.equal(res.status, 200);
+    const admin = await res.json();
+    assert.equal(admin.email, adminEmail);
+    assert.deepEqual([...admin.scholarship_ids].sort(), [...ids].sort());
+    await assertClean(page, s.log);
+
+    // Reopened, the dialog shows the grants; a malformed id gets the API's error by the field.
+    await openEditDialog(page, adminEmail);
+    await page.locator('#edit-scholarships:not([disabled])').waitFor();
+    assert.deepEqual((await field.inputValue()).split('\n').sort(), [...ids].sort());
+    await field.fill(`${ids[0]}\nnot-a-scholarship-id`);
+    const [bad] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === `${adminPath}/scholarships`),
+      dialog.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    assert.equal(bad.status(), 422);
+    assert.ok((await bad.json()).errors.some((e) => e.field === 'scholarship_ids.1'), 'the error names the item');
+    const error = dialog.locator('#edit-scholarships-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /not-a-scholarship-id/);
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    assert.match(await field.getAttribute('aria-describedby'), /edit-scholarships-error/);
+    await dialog.locator('#edit-alert .alert-title').waitFor();
+    if (SCREENSHOT_DIR) {
+      await mkdir(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'admin-users-scope-error-en-1280.png') });
+    }
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // Nothing was changed by the refused request.
+    const again = await (await fetch(new URL(adminPath, BASE_URL), {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+    })).json();
+    assert.deepEqual([...again.scholarship_ids].sort(), [...ids].sort());
+
+    // A student has no scholarship scope.
+    await openEditDialog(page, studentEmail);
+    await dialog.getByLabel('Role').waitFor();
+    assert.equal(await dialog.locator('#edit-scope').count(), 0, 'no scope section for a student');
+    assert.equal(await dialog.getByLabel('Scholarships this admin manages').count(), 0);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await assertClean(page, s.log, { allowFailed: [`422 ${adminPath}/scholarships`] });
+  } finally {
+    await s.close();
   }
 });
 

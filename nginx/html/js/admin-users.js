@@ -2,9 +2,10 @@
 // (GET /users with role, college, search and active filters, keyset
 // "load more" pagination), invite staff (POST /users, which mails an
 // invitation), and edit a user's role, college, email and active flag
-// (PATCH /users/{id}; 409 for the last super admin) or re-send an
-// invitation (POST /users/{id}/invitation). Admins see the list read-only;
-// anyone else is told they have no access.
+// (PATCH /users/{id}; 409 for the last super admin), an admin's scholarship
+// scope (GET /users/{id} reads scholarship_ids, PUT /users/{id}/scholarships
+// replaces them) or re-send an invitation (POST /users/{id}/invitation).
+// Admins see the list read-only; anyone else is told they have no access.
 
 import {
   Checkbox, ErrorAlert, Field, Notice, fieldError, formatDate, html, mountSignedIn, roleLabel, startPage, useLang,
@@ -156,6 +157,54 @@ function Filters({ colleges, filters, onApply }) {
     </form>`;
 }
 
+/** The scholarship ids typed one per line (blank lines dropped, repeats once). */
+function parseIds(text) {
+  const seen = new Set();
+  const ids = [];
+  for (const part of text.split(/[\s,;]+/)) {
+    const id = part.trim();
+    if (id && !seen.has(id.toLowerCase())) { seen.add(id.toLowerCase()); ids.push(id); }
+  }
+  return ids;
+}
+
+function sameIds(a, b) {
+  const norm = (l) => l.map((x) => String(x).toLowerCase()).sort().join('\n');
+  return norm(a) === norm(b);
+}
+
+/** The field errors of a PUT /users/{id}/scholarships for the textarea (item errors name the id). */
+function scopeErrors(err, sent) {
+  const lines = [];
+  for (const e of err?.errors || []) {
+    if (e.field === 'scholarship_ids') { lines.push(e.message); continue; }
+    const m = /^scholarship_ids\.(\d+)$/.exec(e.field);
+    if (!m) continue;
+    const id = sent?.[Number(m[1])];
+    lines.push(t('users.scopeItemError').replace('{id}', id ?? `#${Number(m[1]) + 1}`).replace('{message}', e.message));
+  }
+  return lines.join(' ');
+}
+
+const isScopeField = (f) => f === 'scholarship_ids' || /^scholarship_ids\.\d+$/.test(f);
+
+/**
+ * The scholarship scope of an admin: the granted scholarship ids, one a
+ * line (there is no scholarship list to choose from yet).
+ */
+function ScopeSection({ grants, loadError, value, onInput, error }) {
+  return html`
+    <section class="subsection scope" id="edit-scope" aria-labelledby="edit-scope-title">
+      <h3 id="edit-scope-title">${t('users.scope')}</h3>
+      <${ErrorAlert} id="scope-alert" error=${loadError} title=${t('users.scopeLoadFailed')} />
+      ${grants === null && !loadError && html`<p class="muted" role="status">${t('users.scopeLoading')}</p>`}
+      <${Field} id="edit-scholarships" name="scholarship_ids" textarea label=${t('users.scopeLabel')}
+        hint=${t('users.scopeHint')} value=${value} onInput=${onInput} required=${false}
+        disabled=${grants === null} rows=${Math.min(10, Math.max(3, value.split('\n').length + 1))}
+        spellcheck="false" autocapitalize="none" autocomplete="off" class="ids" error=${error} />
+    </section>`;
+}
+
 function EditDialog({ user, colleges, onSaved, onClose }) {
   useLang();
   const ref = useRef(null);
@@ -166,7 +215,29 @@ function EditDialog({ user, colleges, onSaved, onClose }) {
   const [error, setError] = useState(null);
   const [resent, setResent] = useState(false);
   const [resendError, setResendError] = useState(null);
+  // What the server holds (updated after each successful save, so that a
+  // retry after a failed grant only sends what is still unsaved).
+  const base = useRef(user);
+  // The admin's granted scholarship ids: null while loading (or when that failed).
+  const [grants, setGrants] = useState(user.role === 'admin' ? null : []);
+  const [grantsError, setGrantsError] = useState(null);
+  const [idsText, setIdsText] = useState('');
+  const [sentIds, setSentIds] = useState(null);
   const edit = (key) => (ev) => setValues({ ...values, [key]: ev.currentTarget.value });
+
+  useEffect(() => {
+    if (user.role !== 'admin') return undefined;
+    let live = true;
+    request(`${API}/users/${encodeURIComponent(user.id)}`)
+      .then((u) => {
+        if (!live) return;
+        const ids = Array.isArray(u?.scholarship_ids) ? u.scholarship_ids : [];
+        setGrants(ids);
+        setIdsText(ids.join('\n'));
+      })
+      .catch((err) => { if (live) setGrantsError(err); });
+    return () => { live = false; };
+  }, []);
 
   useEffect(() => {
     const dlg = ref.current;
@@ -178,19 +249,42 @@ function EditDialog({ user, colleges, onSaved, onClose }) {
 
   async function onSubmit(ev) {
     ev.preventDefault();
+    const before = base.current;
     const body = {};
     const email = values.email.trim();
-    if (email !== user.email) body.email = email;
-    if (values.role !== user.role) body.role = values.role;
+    if (email !== before.email) body.email = email;
+    if (values.role !== before.role) body.role = values.role;
     const college = values.role === 'college' ? values.college_code.trim() : '';
-    if ((college || null) !== (user.college_code || null)) body.college_code = college || null;
-    if (values.active !== user.active) body.active = values.active;
-    if (Object.keys(body).length === 0) { ref.current?.close(); return; }
+    if ((college || null) !== (before.college_code || null)) body.college_code = college || null;
+    if (values.active !== before.active) body.active = values.active;
+    const ids = parseIds(idsText);
+    const grantsChanged = values.role === 'admin' && grants !== null && !sameIds(ids, grants);
+    if (Object.keys(body).length === 0 && !grantsChanged) { ref.current?.close(); return; }
     setBusy(true);
     setError(null);
+    setSentIds(null);
     try {
-      const next = await request(`${API}/users/${encodeURIComponent(user.id)}`, { method: 'PATCH', body });
-      onSaved(next && next.id ? next : { ...user, ...body });
+      let next = before;
+      let held = grants;
+      if (Object.keys(body).length > 0) {
+        const patched = await request(`${API}/users/${encodeURIComponent(user.id)}`, { method: 'PATCH', body });
+        next = patched && patched.id ? patched : { ...before, ...body };
+        base.current = next;
+        onSaved(next);
+        // A user who just became an admin may hold grants from before.
+        if (Array.isArray(patched?.scholarship_ids)) {
+          held = patched.scholarship_ids;
+          setGrants(held);
+        }
+      }
+      if (values.role === 'admin' && held !== null && !sameIds(ids, held)) {
+        setSentIds(ids);
+        const granted = await request(`${API}/users/${encodeURIComponent(user.id)}/scholarships`,
+          { method: 'PUT', body: { scholarship_ids: ids } });
+        next = granted && granted.id ? granted : { ...next, scholarship_ids: ids };
+        base.current = next;
+        onSaved(next);
+      }
       ref.current?.close();
     } catch (err) {
       setError(err);
@@ -214,7 +308,7 @@ function EditDialog({ user, colleges, onSaved, onClose }) {
       <form class="form" method="post" onSubmit=${onSubmit} aria-busy=${busy ? 'true' : 'false'}>
         <h2 id="edit-title">${t('users.edit')}: ${user.full_name}</h2>
         <${ErrorAlert} id="edit-alert" error=${error} title=${t('account.saveFailed')}
-          fields=${['email', 'role', 'college_code']} />
+          fields=${['email', 'role', 'college_code', ...(error?.errors || []).map((e) => e.field).filter(isScopeField)]} />
         <${Field} id="edit-email" name="email" type="email" label=${t('field.email')} autocomplete="off"
           autocapitalize="none" spellcheck="false" value=${values.email} onInput=${edit('email')}
           error=${fieldError(error, 'email')} hint=${t('users.emailHint')} />
@@ -224,6 +318,9 @@ function EditDialog({ user, colleges, onSaved, onClose }) {
             onChange=${edit('college_code')} error=${fieldError(error, 'college_code')} />`}
         <${Checkbox} id="edit-active" label=${t('users.activeLabel')} hint=${t('users.activeHint')}
           checked=${values.active} onChange=${(ev) => setValues({ ...values, active: ev.currentTarget.checked })} />
+        ${values.role === 'admin' && html`
+          <${ScopeSection} grants=${grants} loadError=${grantsError} value=${idsText}
+            onInput=${(ev) => setIdsText(ev.currentTarget.value)} error=${scopeErrors(error, sentIds)} />`}
         ${!user.email_verified && user.role !== 'student' && html`
           <div class="subsection">
             <p class="muted">${t('users.pending')}</p>
