@@ -79,6 +79,8 @@ count_node "$logs/integration.log"
 RATE_LIMIT_LOGIN_IP=6 RATE_LIMIT_REGISTER_IP=3 RATE_LIMIT_EMAIL_IP=2 RATE_LIMIT_REFRESH_IP=3 \
 	ALLOWED_EMAIL_DOMAINS=test.example.edu suite limits node_suite limits
 count_node "$logs/limits.log"
+PASSWORD_HASH_OPSLIMIT=2 PASSWORD_HASH_MEMLIMIT_KIB=16384 suite timing node_suite timing
+count_node "$logs/timing.log"
 # The pool suite needs a short timeout and frequent recycling to test them.
 SCHOLARSHIP_REQUEST_TIMEOUT=2 SCHOLARSHIP_MAX_REQUESTS=40 suite pool node_suite pool
 count_node "$logs/pool.log"
