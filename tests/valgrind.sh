@@ -18,8 +18,20 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	tests/stack.sh stop-api "$STACK_DIR"
 	STACK_API_WRAPPER="${VG_WRAPPER//VGLOG/$STACK_DIR/valgrind}" tests/stack.sh start-api "$STACK_DIR"
 	for i in $(seq 100); do curl -fsS -o /dev/null "$BASE_URL/health" 2>/dev/null && break; sleep 0.2; done
+	printf "valgrind-pass-1\n" | "$STACK_BINDIR/scholarshipctl" user-add --email vg@test.example.edu \
+		--name VG --role student >/dev/null
+	login() {
+		curl -s -X POST -H "Content-Type: application/json" \
+			-d "{\"email\":\"vg@test.example.edu\",\"password\":\"valgrind-pass-1\"}" \
+			"$BASE_URL/api/v1/auth/login" | sed -n "s/.*\"access_token\":\"\([^\"]*\)\".*/\1/p"
+	}
 	sent=0
 	while [ $sent -lt $((n + 5)) ]; do
+		tok=$(login)
+		curl -s -o /dev/null -H "Authorization: Bearer $tok" "$BASE_URL/api/v1/auth/me"
+		curl -s -o /dev/null -H "Authorization: Bearer forged.$tok" "$BASE_URL/api/v1/auth/me"
+		curl -s -o /dev/null "$BASE_URL/api/v1/reference/colleges"
+		sent=$((sent + 4))
 		curl -s -o /dev/null "$BASE_URL/health"
 		curl -s -o /dev/null "$BASE_URL/health/ready"
 		curl -s -o /dev/null "$BASE_URL/api/v1/nothing"
