@@ -21,6 +21,7 @@ Suite *db_suite(void);
 Suite *password_suite(void);
 Suite *outbox_suite(void);
 Suite *reference_suite(void);
+Suite *eligibility_suite(void);
 Suite *pii_suite(void);
 Suite *csv_suite(void);
 
