@@ -17,6 +17,7 @@ const struct route api_routes[] = {
 #include "routes_auth.inc"
 #include "routes_users.inc"
 #include "routes_students.inc"
+#include "routes_scholarships.inc"
 #ifdef SCH_TEST_BUILD
 #include "routes_test.inc"
 #endif

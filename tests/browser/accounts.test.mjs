@@ -381,6 +381,9 @@ test('a super admin edits the scholarship scope of an admin', async () => {
   addUser(adminEmail, 'Scope Admin', 'admin', 'admin password 12');
   addUser(studentEmail, 'Scope Student', 'student', 'student password 1');
   const ids = [crypto.randomUUID(), crypto.randomUUID()];
+  // Grants name existing scholarships (a foreign key since migration 0008).
+  sql(`INSERT INTO scholarships (id, code, name) VALUES ${ids.map((id, i) =>
+    `('${id}', 'SCOPE-${RUN.toUpperCase()}-${i}', 'Scope test ${i}')`).join(', ')}`);
   let adminPath = '';
   try {
     await signIn(s, rootEmail, 'root password 12');

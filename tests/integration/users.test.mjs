@@ -44,6 +44,8 @@ const call = (token, method, p, body, headers = {}) => http(p, {
   headers: { ...(token ? bearer(token) : {}), ...(body !== undefined ? json : {}), ...headers },
   body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
 });
+/** Scholarship rows with these ids, for grants to point at (idempotent). */
+const scholarshipRows = (...ids) => assert.equal(psql(`INSERT INTO scholarships (id, code, name) SELECT i::uuid, 'USERS-' || upper(substr(i, 1, 8) || substr(i, 33)), 'Users test' FROM unnest(ARRAY['${ids.join("','")}']) i ON CONFLICT DO NOTHING`).status, 0);
 const list = (token, qs) => call(token, 'GET', `${API}?${new URLSearchParams(qs)}`);
 const lastMail = (to) => sql1(`SELECT body_text FROM mail_outbox WHERE to_address = '${esc(to)}' ORDER BY created_at DESC LIMIT 1`);
 const linkToken = (body, page) => (new RegExp(`/${page}#token=([A-Za-z0-9_-]{43})`).exec(body) || [])[1];
@@ -312,6 +314,7 @@ test('deactivation: the existing token gets 401 at once, refresh dies, audit kee
 test('a role change takes effect at once; demoting an admin drops their scholarships', async () => {
   const a = await signedIn('admin');
   const sid = '11111111-1111-4111-8111-111111111111';
+  scholarshipRows(sid); // grants name existing scholarships (FK, migration 0008)
   assert.equal((await call(sa.token, 'PUT', `${API}/${a.id}/scholarships`, { scholarship_ids: [sid] })).status, 200);
   assert.equal((await list(a.token, { limit: '1' })).status, 200);
   const r = await call(sa.token, 'PATCH', `${API}/${a.id}`, { role: 'reviewer' });
@@ -378,6 +381,7 @@ test('email change: unverified, a verification link to the new address, old link
 test('PUT scholarships replaces an admin\'s grants (deduplicated, audited); others 409', async () => {
   const a = ctlUser('admin');
   const s1 = 'aaaaaaaa-0000-4000-8000-000000000001', s2 = 'aaaaaaaa-0000-4000-8000-000000000002', s3 = 'aaaaaaaa-0000-4000-8000-000000000003';
+  scholarshipRows(s1, s2, s3);
   const put = (id, body, h) => call(sa.token, 'PUT', `${API}/${id}/scholarships`, body, h);
   let r = await put(a.id, { scholarship_ids: [s2, s1, s2] });
   assert.equal(r.status, 200, r.text);
