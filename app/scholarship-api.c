@@ -324,8 +324,15 @@ static int worker_main(struct metrics_slot *slot, void *arg)
 	w.openapi = api_openapi_json;
 	w.openapi_len = (size_t)(api_openapi_json_end - api_openapi_json);
 	arena_init(&a, 64 * 1024);
+	log_set_batching(1);
 	while (!worker_quit && (cfg->max_requests == 0 || served < cfg->max_requests)) {
-		int rc = epoll_pwait(ep, &ev, 1, -1, &waitmask);
+		/* Ask without waiting first: only when no connection is ready do
+		 * the batched log lines go out, then the worker sleeps. */
+		int rc = epoll_pwait(ep, &ev, 1, 0, &waitmask);
+		if (rc == 0) {
+			log_flush();
+			rc = epoll_pwait(ep, &ev, 1, -1, &waitmask);
+		}
 		if (rc <= 0 || worker_quit)
 			continue;
 		rc = FCGX_Accept_r(&fr);
@@ -334,6 +341,7 @@ static int worker_main(struct metrics_slot *slot, void *arg)
 		serve_one(&w, &a, &fr);
 		served++;
 	}
+	log_set_batching(0); /* flushes */
 	arena_free(&a);
 	db_release(&w.db);
 	cache_release(&w.cache);

@@ -73,19 +73,58 @@ static void line_begin(struct buf *b, enum log_level level)
 	           (long)tv.tv_usec / 1000, level_names[level], (long)getpid());
 }
 
-static void line_end(struct buf *b, struct arena *a)
+/* Request lines may be gathered here and written together (see
+ * log_set_batching): one write(2) for many lines under load. */
+static char batch[16384];
+static size_t batch_len;
+static int batching;
+
+static void write_all(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, s, n);
+		if (w <= 0)
+			return; /* nowhere to report a failing log */
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+void log_flush(void)
+{
+	if (batch_len > 0)
+		write_all(batch, batch_len);
+	batch_len = 0;
+}
+
+void log_set_batching(int on)
+{
+	log_flush();
+	batching = on;
+}
+
+/* Finish the line; batched lines wait in the buffer, others flush it
+ * first so the order of lines is kept. */
+static void line_end(struct buf *b, struct arena *a, int batchable)
 {
 	const char *s;
-	ssize_t n;
 
 	buf_puts(b, "}\n");
 	s = buf_cstr(b);
-	if (s != NULL)
-		n = write(STDERR_FILENO, s, b->len);
-	else
-		n = write(STDERR_FILENO, "{\"level\":\"error\",\"msg\":\"log: out of memory\"}\n",
-		          45);
-	(void)n;
+	if (s == NULL) {
+		s = "{\"level\":\"error\",\"msg\":\"log: out of memory\"}\n";
+		b->len = strlen(s);
+		batchable = 0;
+	}
+	if (batchable && batching && b->len <= sizeof(batch)) {
+		if (batch_len + b->len > sizeof(batch))
+			log_flush();
+		memcpy(batch + batch_len, s, b->len);
+		batch_len += b->len;
+	} else {
+		log_flush();
+		write_all(s, b->len);
+	}
 	arena_reset(a);
 }
 
@@ -112,7 +151,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	line_begin(&b, level);
 	field(&b, "msg", buf_cstr(&msg) ? buf_cstr(&msg) : "");
-	line_end(&b, a);
+	line_end(&b, a, 0);
 }
 
 void log_fields(enum log_level level, const char *msg, ...)
@@ -133,7 +172,7 @@ void log_fields(enum log_level level, const char *msg, ...)
 		field(&b, k, v ? v : "");
 	}
 	va_end(ap);
-	line_end(&b, a);
+	line_end(&b, a, 0);
 }
 
 void log_request(const struct log_request *r)
@@ -154,5 +193,5 @@ void log_request(const struct log_request *r)
 	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f", r->status, r->duration_ms);
 	buf_puts(&b, ",\"user_id\":");
 	buf_json_str(&b, r->user_id);
-	line_end(&b, a);
+	line_end(&b, a, 1);
 }

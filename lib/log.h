@@ -32,6 +32,14 @@ struct log_request {
 };
 void log_request(const struct log_request *r);
 
+/*
+ * Batching (workers under load): request lines gather in a 16 KiB buffer
+ * and go out in one write; other lines flush it first. The caller flushes
+ * before it waits for work, so an idle worker never holds lines back.
+ */
+void log_set_batching(int on);
+void log_flush(void);
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
