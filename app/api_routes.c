@@ -18,6 +18,7 @@ const struct route api_routes[] = {
 #include "routes_users.inc"
 #include "routes_students.inc"
 #include "routes_scholarships.inc"
+#include "routes_eligibility.inc"
 #ifdef SCH_TEST_BUILD
 #include "routes_test.inc"
 #endif
