@@ -19,6 +19,7 @@ const struct route api_routes[] = {
 #include "routes_students.inc"
 #include "routes_scholarships.inc"
 #include "routes_eligibility.inc"
+#include "routes_applications.inc"
 #ifdef SCH_TEST_BUILD
 #include "routes_test.inc"
 #endif

@@ -7,6 +7,7 @@
 
 #include "accounts.h"
 #include "accounts_email.h"
+#include "applications.h"
 #include "eligibility_api.h"
 #include "ops.h"
 #include "periods.h"
