@@ -15,10 +15,8 @@
  * ineligible and closes every sub-type (as any failing hard rule for the
  * whole scholarship does). A student on the list sees no such line.
  *
- * applied and application_id are false and null for now: applications
- * (DESIGN §8 "Applications") do not exist yet; once they do, the period
- * query joins the student's live application (not withdrawn or
- * cancelled) to fill them.
+ * applied and application_id come from the student's live application
+ * for the period (not withdrawn or cancelled), found by the same query.
  */
 #include "eligibility_api.h"
 
@@ -50,7 +48,16 @@ static const struct db_stmt q_record = {
     "WHERE u.id = $1::uuid AND u.email_verified AND u.active",
     1};
 
-enum pcol { PC_PERIOD_ID, PC_SCH_ID, PC_SCH, PC_PERIOD, PC_RULES, PC_SUB_TYPES, PC_EXCLUDED };
+enum pcol {
+	PC_PERIOD_ID,
+	PC_SCH_ID,
+	PC_SCH,
+	PC_PERIOD,
+	PC_RULES,
+	PC_SUB_TYPES,
+	PC_EXCLUDED,
+	PC_APPLICATION
+};
 
 /* clang-format off */
 static const struct db_stmt q_open = {
@@ -63,7 +70,10 @@ static const struct db_stmt q_open = {
     "'label', p.label, 'opens_at', " SCH_UTC("p.opens_at") ", "
     "'closes_at', " SCH_UTC("p.closes_at") ", 'status', p.status)::text, "
     "p.eligibility_rules::text, s.sub_types::text, "
-    "(p.whitelist IS NOT NULL AND NOT p.whitelist @> jsonb_build_array($1::text)) "
+    "(p.whitelist IS NOT NULL AND NOT p.whitelist @> jsonb_build_array($1::text)), "
+    "(SELECT a.id FROM applications a JOIN students st ON st.id = a.student_id "
+    "WHERE a.period_id = p.id AND st.student_number = $1 "
+    "AND a.status NOT IN ('withdrawn', 'cancelled') LIMIT 1) "
     "FROM periods p JOIN scholarships s ON s.id = p.scholarship_id "
     "WHERE p.status = 'open' AND s.status = 'active' "
     "AND p.opens_at <= now() AND now() < p.closes_at "
@@ -119,6 +129,22 @@ static int exclude(struct arena *a, struct elig_result *r, int en)
 	return 0;
 }
 
+/* applied and application_id: the student's live application (not
+ * withdrawn or cancelled) for the period, if any. */
+static int add_application(cJSON *o, const PGresult *res, int i)
+{
+	int applied = !PQgetisnull(res, i, PC_APPLICATION);
+
+	if (cJSON_AddBoolToObject(o, "applied", applied) == NULL)
+		return -1;
+	if (applied)
+		return cJSON_AddStringToObject(o, "application_id",
+		                               PQgetvalue(res, i, PC_APPLICATION))
+		           ? 0
+		           : -1;
+	return cJSON_AddNullToObject(o, "application_id") ? 0 : -1;
+}
+
 /* Append row i's item to b; 0, or -1 (500 to answer). */
 static int item(struct ctx *c, const PGresult *res, int i, const cJSON *record, const char *locale,
                 struct buf *b)
@@ -138,10 +164,7 @@ static int item(struct ctx *c, const PGresult *res, int i, const cJSON *record, 
 	    cJSON_AddStringToObject(o, "scholarship_id", PQgetvalue(res, i, PC_SCH_ID)) == NULL ||
 	    cJSON_AddRawToObject(o, "scholarship", PQgetvalue(res, i, PC_SCH)) == NULL ||
 	    cJSON_AddRawToObject(o, "period", PQgetvalue(res, i, PC_PERIOD)) == NULL ||
-	    /* No applications yet (see the comment at the top). */
-	    cJSON_AddFalseToObject(o, "applied") == NULL ||
-	    cJSON_AddNullToObject(o, "application_id") == NULL ||
-	    (text = json_print(c->arena, o)) == NULL)
+	    add_application(o, res, i) < 0 || (text = json_print(c->arena, o)) == NULL)
 		return -1;
 	if (i > 0)
 		buf_putc(b, ',');

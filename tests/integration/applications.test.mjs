@@ -151,6 +151,16 @@ test('a duplicate live application is 409; after withdrawing, a new one is 201',
   const r2 = await call(s1, 'POST', A, { period_id: p.id, sub_types: ['b'] });
   assert.equal(r2.status, 201, r2.text);
   assert.notEqual(r2.json.app_no, r1.json.app_no);
+  // GET /eligibility shows the live application, not the withdrawn one.
+  const e = await call(s1, 'GET', '/api/v1/eligibility');
+  assert.equal(e.status, 200, e.text);
+  const item = e.json.items.find((x) => x.period_id === p.id);
+  assert.equal(item.applied, true);
+  assert.equal(item.application_id, r2.json.id);
+  assert.equal((await call(s1, 'POST', `${A}/${r2.json.id}/withdraw`)).status, 200);
+  const after = (await call(s1, 'GET', '/api/v1/eligibility')).json.items.find((x) => x.period_id === p.id);
+  assert.equal(after.applied, false);
+  assert.equal(after.application_id, null);
 });
 
 test('eligibility: a failed hard rule is 422 eligibility.<field>; sub-types must be open, known, single', async () => {
