@@ -4,6 +4,7 @@
 #include "handler.h"
 
 #include "arena.h"
+#include "buf.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -71,4 +72,32 @@ int handler_limit(struct ctx *c, const char *key, const struct cfg_limit *l)
 		return -1;
 	}
 	return 0;
+}
+
+long handler_parse_limit(const char *s)
+{
+	long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= 3 || s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v >= 1 && v <= 100 ? v : 0;
+}
+
+const char *handler_like_pattern(struct arena *a, const char *q)
+{
+	struct buf b;
+
+	buf_init(&b, a);
+	buf_putc(&b, '%');
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *q);
+	}
+	buf_putc(&b, '%');
+	return buf_cstr(&b);
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+struct arena;
 struct ctx;
 struct cfg_limit;
 struct vfield;
@@ -26,5 +27,11 @@ void handler_invalid(struct ctx *c, const char *field, const char *message);
 /* Count a hit on a rate limit: 0 to go on (also when Redis is down: fail
  * open, logged and counted), -1 when 429 was answered. */
 int handler_limit(struct ctx *c, const char *key, const struct cfg_limit *l);
+
+/* A list's ?limit=: 1..100 from at most three digits, else 0 (invalid). */
+long handler_parse_limit(const char *s);
+/* An ILIKE pattern "%q%" with LIKE's metacharacters in q escaped (arena
+ * memory; NULL when out of memory). */
+const char *handler_like_pattern(struct arena *a, const char *q);
 
 #endif

@@ -267,20 +267,6 @@ static const char *param(struct ctx *c, const char *name, int *malformed)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-/* 1..100 from at most three digits, else 0. */
-static long parse_limit(const char *s)
-{
-	long v = 0;
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= 3 || s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v >= 1 && v <= 100 ? v : 0;
-}
-
 static const char *cursor_decode(struct arena *a, const char *s)
 {
 	unsigned char raw[CURSOR_MAX + 1];
@@ -335,7 +321,7 @@ int scholarships_page_query(struct ctx *c, const char *const *keys, long *limit,
 		if (*p == '&')
 			p++;
 	}
-	if ((v = param(c, "limit", &malformed)) != NULL && (*limit = parse_limit(v)) == 0)
+	if ((v = param(c, "limit", &malformed)) != NULL && (*limit = handler_parse_limit(v)) == 0)
 		errs[nerr++] = (struct problem_field){"limit", "must be an integer from 1 to 100"};
 	if ((v = param(c, "cursor", &malformed)) != NULL &&
 	    (*cursor = cursor_decode(c->arena, v)) == NULL)

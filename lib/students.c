@@ -421,22 +421,6 @@ static const char *cursor_decode(struct arena *a, const char *s)
 	return norm;
 }
 
-/* '%' q '%' with LIKE's metacharacters escaped. */
-static const char *like_pattern(struct arena *a, const char *s)
-{
-	struct buf b;
-
-	buf_init(&b, a);
-	buf_putc(&b, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			buf_putc(&b, '\\');
-		buf_putc(&b, *s);
-	}
-	buf_putc(&b, '%');
-	return buf_cstr(&b);
-}
-
 /* Unknown query keys are refused (usually typos). */
 static int unknown_keys(const struct ctx *c)
 {
@@ -471,7 +455,7 @@ static void parse_filters(struct ctx *c, struct list_query *q, int *malformed)
 	if (qs != NULL && (!json_utf8_valid(qs, strlen(qs)) || validate_utf8_len(qs) > 100))
 		bad(q, "q", "must be at most 100 characters of UTF-8");
 	else if (qs != NULL && *qs != '\0')
-		q->pattern = like_pattern(c->arena, qs);
+		q->pattern = handler_like_pattern(c->arena, qs);
 }
 
 /* Parse and check the list's query; 0, or -1 with 400 answered. */

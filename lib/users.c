@@ -369,36 +369,6 @@ static int unknown_keys(struct ctx *c, struct list_query *q)
 	return 0;
 }
 
-/* 1..100 from at most three digits, else 0. */
-static long parse_limit(const char *s)
-{
-	long v = 0;
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= 3 || s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v >= 1 && v <= 100 ? v : 0;
-}
-
-/* ILIKE pattern "%q%" with the LIKE metacharacters of q escaped. */
-static const char *like_pattern(struct arena *a, const char *s)
-{
-	struct buf b;
-
-	buf_init(&b, a);
-	buf_putc(&b, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			buf_putc(&b, '\\');
-		buf_putc(&b, *s);
-	}
-	buf_putc(&b, '%');
-	return buf_cstr(&b);
-}
-
 static char *cursor_encode(struct arena *a, const char *ts, const char *id)
 {
 	char raw[128], *out;
@@ -444,7 +414,7 @@ static void parse_filters(struct ctx *c, struct list_query *q, int *malformed)
 	if (qs != NULL && (!json_utf8_valid(qs, strlen(qs)) || validate_utf8_len(qs) > 100))
 		bad(q, "q", "must be 1 to 100 characters");
 	else if (qs != NULL)
-		q->pattern = like_pattern(c->arena, qs);
+		q->pattern = handler_like_pattern(c->arena, qs);
 }
 
 /* Parse and check the list's query; 0, or -1 with 400 answered. */
@@ -459,7 +429,7 @@ static int parse_list_query(struct ctx *c, struct list_query *q)
 		malformed = 1;
 	parse_filters(c, q, &malformed);
 	limit = param(c, "limit", &malformed);
-	if (limit != NULL && (q->limit = parse_limit(limit)) == 0)
+	if (limit != NULL && (q->limit = handler_parse_limit(limit)) == 0)
 		bad(q, "limit", "must be an integer from 1 to 100");
 	cursor = param(c, "cursor", &malformed);
 	if (cursor != NULL && cursor_decode(c->arena, cursor, &q->ts, &q->id) < 0)
