@@ -1,9 +1,10 @@
 /*
- * applications.c -- the application routes of applications.h.
+ * applications.c -- create, read, withdraw and delete applications, and
+ * the pieces every application route shares (applications_int.h).
  *
- * Create reads the caller's student record (linked by email, exactly as
- * GET /students/me and GET /eligibility find it), then in one transaction
- * locks the period (FOR SHARE, so its status and rules hold until
+ * Create, inside one transaction, reads the caller's student record
+ * (linked by email, exactly as GET /students/me and GET /eligibility find
+ * it), locks the period (FOR SHARE, so its status and rules hold until
  * commit), checks that it is open now, evaluates its rules with the pure
  * engine of eligibility.h, checks the requested sub-types, takes the next
  * app_no of the period's academic year and term (a row lock on
@@ -13,22 +14,21 @@
  * history row and its audit row. A second live application for the same
  * period fails on the partial unique index (23505, DB_CONFLICT): 409.
  *
- * Scope is one condition (APP_SEES): the owner, an admin granted the
- * scholarship, a super admin. Withdraw and delete lock the owner's row
- * FOR UPDATE; anybody else's application is 404 to them.
+ * Scope is one condition (APP_SCOPE) for reads; changes lock the row
+ * FOR UPDATE under the owner's or the managing admin's condition, so
+ * anybody else's application is 404 to them.
  */
 #include "applications.h"
+#include "applications_int.h"
 
+#include "application_status.h"
 #include "arena.h"
 #include "audit.h"
-#include "db.h"
-#include "eligibility.h"
 #include "handler.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
 #include "router.h"
-#include "scholarships.h"
 #include "validate.h"
 #include "worker.h"
 
@@ -38,23 +38,17 @@
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
 /* clang-format off */
-/* The application with its status history, as JSON text. */
-#define APP_JSON \
-	"json_build_object('id', a.id, 'app_no', a.app_no, 'period_id', a.period_id, " \
-	"'scholarship_id', p.scholarship_id, 'student_id', a.student_id, 'user_id', a.user_id, " \
-	"'sub_types', to_json(a.sub_types), 'answers', a.answers, 'status', a.status, " \
-	"'stage', a.stage, 'eligibility_snapshot', a.eligibility_snapshot, 'version', a.version, " \
-	"'created_at', " SCH_UTC("a.created_at") ", 'updated_at', " SCH_UTC("a.updated_at") ", " \
-	"'submitted_at', " SCH_UTC("a.submitted_at") ", " \
-	"'status_history', COALESCE((SELECT json_agg(json_build_object('from_status', h.from_status, " \
-	"'to_status', h.to_status, 'actor_id', h.actor_id, 'reason', h.reason, " \
-	"'at', " SCH_UTC("h.at") ") ORDER BY h.at, h.id) " \
-	"FROM application_status_history h WHERE h.application_id = a.id), '[]'))::text"
-#define APP_FROM " FROM applications a JOIN periods p ON p.id = a.period_id " \
-	"JOIN scholarships s ON s.id = p.scholarship_id "
-/* $2 the owner (a student caller, else NULL), $3/$4 the admin scope. */
-#define APP_SEES "(a.user_id = $2::uuid OR " SCH_EDITS(3, 4, "s") ")"
+/* What app_lock adds to the record (enum app_col from AC_ANSWERS). */
+#define APP_LOCK_COLS \
+	"SELECT " APP_JSON ", a.version, a.status, a.id, a.answers::text, a.period_id, " \
+	"p.form_fields::text, p.terms_document, " \
+	"(now() < COALESCE(a.resubmit_until, p.closes_at) AND p.status IN ('open', 'closed')), " \
+	"CASE WHEN p.requires_reviewer_review THEN 'reviewer' " \
+	"WHEN p.requires_college_review THEN 'college' ELSE 'admin' END" APP_FROM
 /* clang-format on */
+
+const char app_not_found[] = "there is no such application";
+const char app_duplicate[] = "you already have an application for this period";
 
 enum rcol { RC_RECORD, RC_NUMBER, RC_LOCALE, RC_STUDENT_ID };
 static const struct db_stmt q_record = {
@@ -98,16 +92,16 @@ static const struct db_stmt q_history = {
     "INSERT INTO application_status_history (application_id, from_status, to_status, actor_id, "
     "reason) VALUES ($1::uuid, $2, $3, $4::uuid, $5)",
     5};
-enum acol { AC_JSON, AC_VERSION, AC_STATUS, AC_ID };
 static const struct db_stmt q_get = {"applications_get",
                                      "SELECT " APP_JSON ", a.version, a.status, a.id" APP_FROM
-                                     "WHERE a.id = $1::uuid AND " APP_SEES,
-                                     4};
+                                     "WHERE a.id = $1::uuid AND " APP_SCOPE(2, 3),
+                                     3};
 static const struct db_stmt q_lock_own = {
     "applications_lock_own",
-    "SELECT " APP_JSON ", a.version, a.status, a.id" APP_FROM
-    "WHERE a.id = $1::uuid AND a.user_id = $2::uuid FOR UPDATE OF a",
-    2};
+    APP_LOCK_COLS "WHERE a.id = $1::uuid AND a.user_id = $2::uuid FOR UPDATE OF a", 2};
+static const struct db_stmt q_lock_staff = {
+    "applications_lock_staff",
+    APP_LOCK_COLS "WHERE a.id = $1::uuid AND " SCH_EDITS(2, 3, "s") " FOR UPDATE OF a", 3};
 static const struct db_stmt q_withdraw = {
     "applications_withdraw",
     "UPDATE applications SET status = 'withdrawn', version = version + 1, updated_at = now() "
@@ -115,10 +109,6 @@ static const struct db_stmt q_withdraw = {
     1};
 static const struct db_stmt q_delete = {
     "applications_delete", "DELETE FROM applications WHERE id = $1::uuid AND status = 'draft'", 1};
-
-/* Statuses a student may withdraw from: before any decision. */
-static const char *const withdrawable[] = {
-    "draft", "submitted", "under_review", "pending_documents", "returned", NULL};
 
 static const struct vfield sub_type_item = {.type = VT_STRING, .min = 1, .max = 32};
 static const struct vfield create_fields[] = {
@@ -131,10 +121,28 @@ static const struct vfield withdraw_fields[] = {
 
 static const char no_record[] = "no student record is linked to your account (the record's "
                                 "email must equal your verified email)";
-static const char duplicate[] = "you already have an application for this period";
-static const char not_found[] = "there is no such application";
 
-static int begin(struct ctx *c)
+/* ---- shared ------------------------------------------------------------- */
+
+const char *app_role_name(const struct ctx *c)
+{
+	switch (c->role) {
+	case ROLE_STUDENT:
+		return "student";
+	case ROLE_REVIEWER:
+		return "reviewer";
+	case ROLE_COLLEGE:
+		return "college";
+	case ROLE_ADMIN:
+		return "admin";
+	case ROLE_SUPER_ADMIN:
+		return "super_admin";
+	default:
+		return "none";
+	}
+}
+
+int app_begin(struct ctx *c)
 {
 	if (db_begin(&c->w->db) == 0)
 		return 0;
@@ -142,7 +150,7 @@ static int begin(struct ctx *c)
 	return -1;
 }
 
-static void plain_db_fail(struct ctx *c, enum db_err err)
+void app_db_fail(struct ctx *c, enum db_err err)
 {
 	if (db_err_status(err) == 503)
 		handler_unavailable(c, "the database is unavailable, retry shortly");
@@ -150,8 +158,7 @@ static void plain_db_fail(struct ctx *c, enum db_err err)
 		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
 }
 
-/* Column col of row 0 parsed (arena-owned), or NULL (logged). */
-static cJSON *parsed(struct ctx *c, const PGresult *r, int col)
+cJSON *app_parsed(struct ctx *c, const PGresult *r, int col)
 {
 	const char *why = NULL;
 	cJSON *j =
@@ -160,6 +167,70 @@ static cJSON *parsed(struct ctx *c, const PGresult *r, int col)
 	if (j == NULL)
 		log_error("applications: column %d does not parse: %s", col, why ? why : "?");
 	return j;
+}
+
+PGresult *app_lock(struct ctx *c, int own)
+{
+	const char *p[3] = {c->req->path_ids[0], c->user_id, NULL};
+	enum db_err err;
+	PGresult *r;
+
+	if (!own)
+		scholarships_scope(c, &p[1], &p[2]);
+	if (app_begin(c) < 0)
+		return NULL;
+	if ((r = db_exec(&c->w->db, c->arena, own ? &q_lock_own : &q_lock_staff, p, &err, NULL)) ==
+	    NULL)
+		scholarships_db_fail(c, err, app_duplicate);
+	else if (PQntuples(r) != 1)
+		scholarships_refuse(c, 404, app_not_found);
+	else
+		return r;
+	return NULL;
+}
+
+int app_evaluate(struct ctx *c, const char *period_id, struct app_eval *ev)
+{
+	const char *p[2];
+	enum db_err err;
+	PGresult *rec, *per;
+	cJSON *record, *rules;
+
+	memset(ev, 0, sizeof(*ev));
+	p[0] = c->user_id;
+	if ((rec = db_exec(&c->w->db, c->arena, &q_record, p, &err, NULL)) == NULL) {
+		scholarships_db_fail(c, err, app_duplicate);
+		return -1;
+	}
+	if (PQntuples(rec) != 1) {
+		db_rollback(&c->w->db);
+		handler_invalid(c, "student", no_record);
+		return -1;
+	}
+	ev->locale = PQgetisnull(rec, 0, RC_LOCALE) ? "zh-TW" : PQgetvalue(rec, 0, RC_LOCALE);
+	ev->en = strcmp(ev->locale, "en") == 0;
+	ev->student_id = PQgetvalue(rec, 0, RC_STUDENT_ID);
+	p[0] = period_id, p[1] = PQgetvalue(rec, 0, RC_NUMBER);
+	if ((per = db_exec(&c->w->db, c->arena, &q_period, p, &err, NULL)) == NULL) {
+		scholarships_db_fail(c, err, app_duplicate);
+		return -1;
+	}
+	if (PQntuples(per) != 1) {
+		db_rollback(&c->w->db);
+		handler_invalid(c, "period_id", "there is no such period");
+		return -1;
+	}
+	ev->open = strcmp(PQgetvalue(per, 0, PC_OPEN), "t") == 0;
+	ev->excluded = strcmp(PQgetvalue(per, 0, PC_EXCLUDED), "t") == 0;
+	ev->single = strcmp(PQgetvalue(per, 0, PC_SELECTION), "single") == 0;
+	if ((record = app_parsed(c, rec, RC_RECORD)) == NULL ||
+	    (rules = app_parsed(c, per, PC_RULES)) == NULL ||
+	    (ev->subs = app_parsed(c, per, PC_SUB_TYPES)) == NULL ||
+	    eligibility_evaluate(c->arena, rules, record, ev->subs, ev->locale, &ev->res) < 0) {
+		scholarships_db_fail(c, DB_FAILED, app_duplicate);
+		return -1;
+	}
+	return 0;
 }
 
 /* Does the scholarship's sub_types list code? */
@@ -188,23 +259,18 @@ static int sub_type_open(const struct elig_result *r, const char *code)
 }
 
 /*
- * The rules' verdict as 422 errors: the whitelist, every failed hard rule
- * of the whole scholarship; when none of those failed but no sub-type is
- * open, the failed hard rules of the sub-types. Then each requested
- * sub-type that does not exist, repeats, or is not open, and a second
- * choice under single selection.
+ * The whitelist, every failed hard rule of the whole scholarship; when
+ * none of those failed but no sub-type is open, the failed hard rules of
+ * the sub-types.
  */
-static void check_eligibility(struct ctx *c, const struct elig_result *r, int excluded,
-                              const cJSON *subs, const cJSON *want, int single, int en,
-                              struct verrors *e)
+void app_check_eligibility(struct ctx *c, const struct app_eval *ev, struct verrors *e)
 {
-	const cJSON *it, *jt;
+	const struct elig_result *r = &ev->res;
 	size_t i, before = e->n;
-	int nwant = cJSON_GetArraySize(want), nsubs = cJSON_GetArraySize(subs);
 
-	if (excluded)
+	if (ev->excluded)
 		verrors_add(e, "eligibility.student_number",
-		            en ? "not on the whitelist" : "不在名單內");
+		            ev->en ? "not on the whitelist" : "不在名單內");
 	for (i = 0; i < r->nrules; i++)
 		if (r->rules[i].hard && !r->rules[i].passed && r->rules[i].sub_type == NULL)
 			verrors_add(e, arena_printf(c->arena, "eligibility.%s", r->rules[i].field),
@@ -215,13 +281,21 @@ static void check_eligibility(struct ctx *c, const struct elig_result *r, int ex
 				verrors_add(
 				    e, arena_printf(c->arena, "eligibility.%s", r->rules[i].field),
 				    r->rules[i].message);
-	if (e->n > before)
-		return;
+}
+
+/* Each requested sub-type that does not exist, repeats, or is not open,
+ * and a second choice under single selection. */
+void app_check_sub_types(struct ctx *c, const struct app_eval *ev, const cJSON *want,
+                         struct verrors *e)
+{
+	const cJSON *it, *jt;
+	int nwant = cJSON_GetArraySize(want), nsubs = cJSON_GetArraySize(ev->subs);
+
 	if (nsubs > 0 && nwant == 0)
 		verrors_add(e, "sub_types", "choose at least one sub-type");
 	else if (nsubs == 0 && nwant > 0)
 		verrors_add(e, "sub_types", "this scholarship has no sub-types");
-	else if (single && nwant > 1)
+	else if (ev->single && nwant > 1)
 		verrors_add(e, "sub_types", "this scholarship takes one sub-type only");
 	if (nsubs == 0)
 		return;
@@ -235,29 +309,37 @@ static void check_eligibility(struct ctx *c, const struct elig_result *r, int ex
 		if (jt != it)
 			verrors_add(e, "sub_types",
 			            arena_printf(c->arena, "%s is listed twice", code));
-		else if (!sub_type_exists(subs, code))
+		else if (!sub_type_exists(ev->subs, code))
 			verrors_add(e, "sub_types",
 			            arena_printf(c->arena,
 			                         "%s is not a sub-type of this scholarship", code));
-		else if (!sub_type_open(r, code))
+		else if (!sub_type_open(&ev->res, code))
 			verrors_add(e, "sub_types",
 			            arena_printf(c->arena, "%s is not open to you", code));
 	}
 }
 
-/* Audit, commit and answer status with the application as it now is
- * (read back inside the transaction). */
-static void finish(struct ctx *c, int status, const char *action, const char *id,
-                   const char *before)
+int app_history(struct ctx *c, const char *id, const char *from, const char *to, const char *reason)
 {
-	const char *p[4];
+	const char *p[5] = {id, from, to, c->user_id, reason};
+	enum db_err err;
+
+	if (db_exec(&c->w->db, c->arena, &q_history, p, &err, NULL) != NULL)
+		return 0;
+	scholarships_db_fail(c, err, app_duplicate);
+	return -1;
+}
+
+void app_finish(struct ctx *c, int status, const char *action, const char *id, const char *before)
+{
+	const char *p[3];
 	enum db_err err;
 	PGresult *r;
 
-	p[0] = id, p[1] = c->user_id, p[2] = "false", p[3] = NULL;
+	p[0] = id, p[1] = c->user_id, p[2] = "super_admin";
 	if ((r = db_exec(&c->w->db, c->arena, &q_get, p, &err, NULL)) == NULL ||
 	    PQntuples(r) != 1) {
-		scholarships_db_fail(c, r == NULL ? err : DB_FAILED, duplicate);
+		scholarships_db_fail(c, r == NULL ? err : DB_FAILED, app_duplicate);
 		return;
 	}
 	if (audit_record(c, NULL, action, "application", id, before, PQgetvalue(r, 0, AC_JSON)) <
@@ -273,15 +355,38 @@ static void finish(struct ctx *c, int status, const char *action, const char *id
 	scholarships_answer(c, status, PQgetvalue(r, 0, AC_JSON), PQgetvalue(r, 0, AC_VERSION));
 }
 
+/* ---- routes ------------------------------------------------------------- */
+
+/* The next app_no of the period's year and term, or NULL when answered. */
+static const char *next_app_no(struct ctx *c, const char *period_id)
+{
+	static const struct db_stmt q_year = {
+	    "applications_year", "SELECT academic_year, term FROM periods WHERE id = $1::uuid", 1};
+	const char *p[2] = {period_id, NULL};
+	enum db_err err;
+	PGresult *r;
+
+	if ((r = db_exec(&c->w->db, c->arena, &q_year, p, &err, NULL)) == NULL ||
+	    PQntuples(r) != 1) {
+		scholarships_db_fail(c, r == NULL ? err : DB_FAILED, app_duplicate);
+		return NULL;
+	}
+	p[0] = PQgetvalue(r, 0, 0), p[1] = PQgetvalue(r, 0, 1);
+	if ((r = db_exec(&c->w->db, c->arena, &q_app_no, p, &err, NULL)) == NULL) {
+		scholarships_db_fail(c, err, app_duplicate);
+		return NULL;
+	}
+	return PQgetvalue(r, 0, 0);
+}
+
 void applications_create(struct ctx *c)
 {
-	const char *p[6], *locale, *period_id, *student_id, *app_no, *id, *snap, *want_text;
+	const char *p[6], *period_id, *app_no, *id, *snap, *want_text;
 	enum db_err err;
-	PGresult *rec, *per, *r;
-	cJSON *record, *rules, *subs, *want;
-	struct elig_result res;
+	PGresult *r;
+	cJSON *want;
+	struct app_eval ev;
 	struct verrors e;
-	char year[16], term[8];
 
 	if (handler_body(c, create_fields, NFIELDS(create_fields), 1) < 0)
 		return;
@@ -291,133 +396,68 @@ void applications_create(struct ctx *c)
 		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
 		return;
 	}
-	p[0] = c->user_id;
-	if ((rec = db_exec(&c->w->db, c->arena, &q_record, p, &err, NULL)) == NULL) {
-		plain_db_fail(c, err);
+	if (app_begin(c) < 0 || app_evaluate(c, period_id, &ev) < 0)
 		return;
-	}
-	if (PQntuples(rec) != 1) {
-		handler_invalid(c, "student", no_record);
-		return;
-	}
-	if ((record = parsed(c, rec, RC_RECORD)) == NULL) {
-		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
-		return;
-	}
-	locale = PQgetisnull(rec, 0, RC_LOCALE) ? "zh-TW" : PQgetvalue(rec, 0, RC_LOCALE);
-	student_id = PQgetvalue(rec, 0, RC_STUDENT_ID);
-
-	if (begin(c) < 0)
-		return;
-	p[0] = period_id, p[1] = PQgetvalue(rec, 0, RC_NUMBER);
-	if ((per = db_exec(&c->w->db, c->arena, &q_period, p, &err, NULL)) == NULL) {
-		scholarships_db_fail(c, err, duplicate);
-		return;
-	}
-	if (PQntuples(per) != 1) {
-		db_rollback(&c->w->db);
-		handler_invalid(c, "period_id", "there is no such period");
-		return;
-	}
-	if (strcmp(PQgetvalue(per, 0, PC_OPEN), "t") != 0) {
+	if (!ev.open) {
 		scholarships_refuse(c, 409, "the period is not open for applications now");
 		return;
 	}
-	if ((rules = parsed(c, per, PC_RULES)) == NULL ||
-	    (subs = parsed(c, per, PC_SUB_TYPES)) == NULL ||
-	    eligibility_evaluate(c->arena, rules, record, subs, locale, &res) < 0) {
-		scholarships_db_fail(c, DB_FAILED, duplicate);
-		return;
-	}
 	verrors_init(&e, c->arena);
-	check_eligibility(c, &res, strcmp(PQgetvalue(per, 0, PC_EXCLUDED), "t") == 0, subs, want,
-	                  strcmp(PQgetvalue(per, 0, PC_SELECTION), "single") == 0,
-	                  strcmp(locale, "en") == 0, &e);
+	app_check_eligibility(c, &ev, &e);
+	if (e.n == 0)
+		app_check_sub_types(c, &ev, want, &e);
 	if (e.n > 0 || e.oom) {
 		db_rollback(&c->w->db);
 		scholarships_invalid(c, &e);
 		return;
 	}
-	if ((snap = json_print(c->arena, eligibility_to_json(c->arena, &res))) == NULL ||
+	if ((snap = json_print(c->arena, eligibility_to_json(c->arena, &ev.res))) == NULL ||
 	    (want_text = json_print(c->arena, want)) == NULL) {
-		scholarships_db_fail(c, DB_FAILED, duplicate);
+		scholarships_db_fail(c, DB_FAILED, app_duplicate);
 		return;
 	}
-	snprintf(year, sizeof(year), "%s", PQgetvalue(per, 0, PC_YEAR));
-	snprintf(term, sizeof(term), "%s", PQgetvalue(per, 0, PC_TERM));
-	p[0] = year, p[1] = term;
-	if ((r = db_exec(&c->w->db, c->arena, &q_app_no, p, &err, NULL)) == NULL) {
-		scholarships_db_fail(c, err, duplicate);
+	if ((app_no = next_app_no(c, period_id)) == NULL)
 		return;
-	}
-	app_no = PQgetvalue(r, 0, 0);
-	p[0] = app_no, p[1] = period_id, p[2] = student_id, p[3] = c->user_id, p[4] = want_text;
-	p[5] = snap;
+	p[0] = app_no, p[1] = period_id, p[2] = ev.student_id, p[3] = c->user_id;
+	p[4] = want_text, p[5] = snap;
 	if ((r = db_exec(&c->w->db, c->arena, &q_insert, p, &err, NULL)) == NULL) {
-		scholarships_db_fail(c, err, duplicate);
+		scholarships_db_fail(c, err, app_duplicate);
 		return;
 	}
 	id = PQgetvalue(r, 0, 0);
-	p[0] = id, p[1] = NULL, p[2] = "draft", p[3] = c->user_id, p[4] = NULL;
-	if (db_exec(&c->w->db, c->arena, &q_history, p, &err, NULL) == NULL) {
-		scholarships_db_fail(c, err, duplicate);
+	if (app_history(c, id, NULL, "draft", NULL) < 0)
 		return;
-	}
-	finish(c, 201, "application.created", id, NULL);
+	app_finish(c, 201, "application.created", id, NULL);
 }
 
 void applications_get(struct ctx *c)
 {
-	const char *p[4];
+	const char *p[3] = {c->req->path_ids[0], c->user_id, app_role_name(c)};
 	enum db_err err;
 	PGresult *r;
 
-	p[0] = c->req->path_ids[0];
-	p[1] = c->role == ROLE_STUDENT ? c->user_id : NULL;
-	scholarships_scope(c, &p[2], &p[3]);
 	if ((r = db_exec(&c->w->db, c->arena, &q_get, p, &err, NULL)) == NULL) {
-		plain_db_fail(c, err);
+		app_db_fail(c, err);
 		return;
 	}
 	if (PQntuples(r) != 1) {
-		resp_problem(c->resp, c->req, 404, not_found, NULL, 0);
+		resp_problem(c->resp, c->req, 404, app_not_found, NULL, 0);
 		return;
 	}
 	scholarships_answer(c, 200, PQgetvalue(r, 0, AC_JSON), PQgetvalue(r, 0, AC_VERSION));
 }
 
-/* Lock the caller's own application of the path; NULL when answered. */
-static PGresult *lock_own(struct ctx *c)
-{
-	const char *p[2] = {c->req->path_ids[0], c->user_id};
-	enum db_err err;
-	PGresult *r;
-
-	if (begin(c) < 0)
-		return NULL;
-	if ((r = db_exec(&c->w->db, c->arena, &q_lock_own, p, &err, NULL)) == NULL)
-		scholarships_db_fail(c, err, duplicate);
-	else if (PQntuples(r) != 1)
-		scholarships_refuse(c, 404, not_found);
-	else
-		return r;
-	return NULL;
-}
-
 void applications_withdraw(struct ctx *c)
 {
-	const char *p[5], *from;
+	const char *p[1], *from;
 	enum db_err err;
 	PGresult *cur;
-	size_t i;
 
 	if (handler_body(c, withdraw_fields, NFIELDS(withdraw_fields), 0) < 0 ||
-	    (cur = lock_own(c)) == NULL)
+	    (cur = app_lock(c, 1)) == NULL)
 		return;
 	from = PQgetvalue(cur, 0, AC_STATUS);
-	for (i = 0; withdrawable[i] != NULL && strcmp(withdrawable[i], from) != 0; i++)
-		;
-	if (withdrawable[i] == NULL) {
+	if (!appstatus_withdrawable(from)) {
 		scholarships_refuse(
 		    c, 409,
 		    arena_printf(c->arena, "an application cannot be withdrawn when %s", from));
@@ -425,16 +465,13 @@ void applications_withdraw(struct ctx *c)
 	}
 	p[0] = PQgetvalue(cur, 0, AC_ID);
 	if (db_exec(&c->w->db, c->arena, &q_withdraw, p, &err, NULL) == NULL) {
-		scholarships_db_fail(c, err, duplicate);
+		scholarships_db_fail(c, err, app_duplicate);
 		return;
 	}
-	p[1] = from, p[2] = "withdrawn", p[3] = c->user_id;
-	p[4] = c->body != NULL ? json_str(c->body, "reason") : NULL;
-	if (db_exec(&c->w->db, c->arena, &q_history, p, &err, NULL) == NULL) {
-		scholarships_db_fail(c, err, duplicate);
+	if (app_history(c, p[0], from, "withdrawn",
+	                c->body != NULL ? json_str(c->body, "reason") : NULL) < 0)
 		return;
-	}
-	finish(c, 200, "application.withdrawn", p[0], PQgetvalue(cur, 0, AC_JSON));
+	app_finish(c, 200, "application.withdrawn", p[0], PQgetvalue(cur, 0, AC_JSON));
 }
 
 void applications_delete(struct ctx *c)
@@ -443,7 +480,7 @@ void applications_delete(struct ctx *c)
 	enum db_err err;
 	PGresult *cur;
 
-	if ((cur = lock_own(c)) == NULL)
+	if ((cur = app_lock(c, 1)) == NULL)
 		return;
 	if (strcmp(PQgetvalue(cur, 0, AC_STATUS), "draft") != 0) {
 		scholarships_refuse(c, 409, "only a draft can be deleted; withdraw it instead");
@@ -451,7 +488,7 @@ void applications_delete(struct ctx *c)
 	}
 	p[0] = PQgetvalue(cur, 0, AC_ID);
 	if (db_exec(&c->w->db, c->arena, &q_delete, p, &err, NULL) == NULL) {
-		scholarships_db_fail(c, err, duplicate);
+		scholarships_db_fail(c, err, app_duplicate);
 		return;
 	}
 	if (audit_record(c, NULL, "application.deleted", "application", p[0],

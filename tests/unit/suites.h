@@ -24,6 +24,7 @@ Suite *reference_suite(void);
 Suite *eligibility_suite(void);
 Suite *pii_suite(void);
 Suite *csv_suite(void);
+Suite *application_suite(void);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
