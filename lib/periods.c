@@ -20,6 +20,7 @@
 
 #include "arena.h"
 #include "audit.h"
+#include "config.h"
 #include "handler.h"
 #include "http.h"
 #include "json.h"
@@ -683,6 +684,46 @@ static void check_whitelist(const cJSON *doc, struct verrors *e)
 	}
 }
 
+static const char *const conflict = "this scholarship already has a period for that academic "
+                                    "year and term";
+
+/*
+ * Date-only window values ("2027-03-01") are days in INSTITUTION_TIMEZONE:
+ * opens_at becomes the start of that day there, the ends the end of it
+ * (the next midnight), stored as instants like any other. 0, or -1 with
+ * the failure answered.
+ */
+static int dates_to_times(struct ctx *c, cJSON *doc)
+{
+	static const struct db_stmt q_day = {
+	    "periods_day",
+	    "SELECT " SCH_UTC("(($1::date + $2::int)::timestamp AT TIME ZONE $3::text)"), 3};
+	static const char *const keys[] = {"opens_at", "closes_at", "reviewer_review_ends_at",
+	                                   "college_review_ends_at"};
+	const char *p[3];
+	enum db_err err;
+	PGresult *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = json_str(doc, keys[i]);
+
+		if (v == NULL || !validate_date(v))
+			continue;
+		p[0] = v, p[1] = i == 0 ? "0" : "1", p[2] = c->w->cfg->institution_timezone;
+		if ((r = db_exec(&c->w->db, c->arena, &q_day, p, &err, NULL)) == NULL) {
+			scholarships_db_fail(c, err, conflict);
+			return -1;
+		}
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(
+		        doc, keys[i], cJSON_CreateString(PQgetvalue(r, 0, 0)))) {
+			scholarships_db_fail(c, DB_FAILED, conflict);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Validate a whole period document against the scholarship's sub-types
  * (JSON text); 0 valid, -1 with 422 answered. e may hold errors already. */
 static int validate_doc(struct ctx *c, const cJSON *doc, const char *sub_types, struct verrors *e)
@@ -711,9 +752,6 @@ static int validate_doc(struct ctx *c, const cJSON *doc, const char *sub_types, 
 }
 
 /* ---- routes ------------------------------------------------------------- */
-
-static const char *const conflict = "this scholarship already has a period for that academic "
-                                    "year and term";
 
 static int begin(struct ctx *c)
 {
@@ -846,6 +884,8 @@ void periods_create(struct ctx *c)
 		return;
 	}
 	verrors_init(&e, c->arena);
+	if (cJSON_IsObject(c->body) && dates_to_times(c, c->body) < 0)
+		return;
 	if (validate_doc(c, c->body, PQgetvalue(s, 0, 0), &e) < 0) {
 		db_rollback(&c->w->db);
 		return;
@@ -901,6 +941,8 @@ void periods_update(struct ctx *c)
 		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
 		return;
 	}
+	if (dates_to_times(c, merged) < 0)
+		return;
 	if (validate_doc(c, merged, PQgetvalue(cur, 0, PC_SUB_TYPES), &e) < 0) {
 		db_rollback(&c->w->db);
 		return;

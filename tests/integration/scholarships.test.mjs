@@ -296,6 +296,28 @@ test('period status: one step at a time along draft → open → closed → fina
   assert.equal(rows, 'draft>open,open>closed,closed>finalized,finalized>archived');
 });
 
+test('date-only windows are days in INSTITUTION_TIMEZONE: opens at its start, ends at its end', async () => {
+  const tz = process.env.INSTITUTION_TIMEZONE || 'UTC';
+  const s = await created(adm);
+  const r = await call(adm, 'POST', `${S}/${s.id}/periods`, {
+    ...period(), opens_at: '2027-03-01', closes_at: '2027-03-31', reviewer_review_ends_at: '2027-04-15',
+    college_review_ends_at: '2027-04-20',
+  });
+  assert.equal(r.status, 201, r.text);
+  // The instant of `day` 00:00 in tz (the suites run in Asia/Taipei, +08:00 all year, or UTC).
+  const hours = { 'Asia/Taipei': 8, UTC: 0 }[tz];
+  assert.notEqual(hours, undefined, `no test offset for ${tz}`);
+  const midnight = (day) => new Date(Date.parse(`${day}T00:00:00Z`) - hours * 3600e3).toISOString().replace('.000Z', 'Z');
+  assert.equal(r.json.opens_at, midnight('2027-03-01'));
+  assert.equal(r.json.closes_at, midnight('2027-04-01'), 'the end of March 31');
+  assert.equal(r.json.reviewer_review_ends_at, midnight('2027-04-16'));
+  if (tz === 'Asia/Taipei') assert.equal(r.json.opens_at, '2027-02-28T16:00:00Z');
+  const u = await call(adm, 'PATCH', `${P}/${r.json.id}`, { closes_at: '2027-04-10', reviewer_review_ends_at: '2027-04-15' }, { 'If-Match': r.headers.get('etag') });
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.json.closes_at, midnight('2027-04-11'));
+  assert.ok(isProblem(await call(adm, 'POST', `${S}/${s.id}/periods`, { ...period(), opens_at: '2027-02-30' }), 422));
+});
+
 test('duplicate: copies every setting to a new year and term as a draft; 409 when it exists', async () => {
   const s = await created(adm);
   const p = await createdPeriod(adm, s.id);
