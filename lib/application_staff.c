@@ -124,7 +124,10 @@ void applications_status(struct ctx *c)
 	if (may_move(c, from, to, reason, &override) < 0)
 		return;
 	id = PQgetvalue(cur, 0, AC_ID);
-	p[0] = id, p[1] = to, p[2] = appstatus_stage_after(to), p[3] = due;
+	p[0] = id, p[1] = to, p[3] = due;
+	/* A forced resubmission enters the period's first review stage. */
+	p[2] = strcmp(to, "submitted") == 0 ? PQgetvalue(cur, 0, AC_NEXT_STAGE)
+	                                    : appstatus_stage_after(to);
 	p[4] = c->w->cfg->institution_timezone;
 	if (db_exec(&c->w->db, c->arena, &q_status, p, &err, NULL) == NULL) {
 		scholarships_db_fail(c, err, app_duplicate);
