@@ -25,9 +25,29 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 			-d "{\"email\":\"vg@test.example.edu\",\"password\":\"valgrind-pass-1\"}" \
 			"$BASE_URL/api/v1/auth/login" | sed -n "s/.*\"access_token\":\"\([^\"]*\)\".*/\1/p"
 	}
+	# tests/valgrind.sql: a student record for vg@ and an open period, so
+	# that the application routes run too.
+	psql -qAtX -v ON_ERROR_STOP=1 -d scholarship -f schema/seed/reference.sql >/dev/null
+	pid=$(psql -qAtX -v ON_ERROR_STOP=1 -d scholarship -f tests/valgrind.sql | tail -1)
+	apps() { # apps TOKEN: create, a bad and a good edit, submit, list, read, withdraw
+		local a id
+		a=$(curl -s -X POST -H "Authorization: Bearer $1" -H "Content-Type: application/json" \
+			-d "{\"period_id\":\"$pid\"}" "$BASE_URL/api/v1/applications")
+		id=$(printf "%s" "$a" | sed -n "s/^{\"id\" : \"\([^\"]*\)\".*/\1/p")
+		for body in "{\"answers\":{\"phone\":\"x\",\"no\":1}}" "{\"answers\":{\"phone\":\"0912345678\"}}"; do
+			curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $1" -H "If-Match: *" \
+				-H "Content-Type: application/json" -d "$body" "$BASE_URL/api/v1/applications/$id"
+		done
+		curl -s -o /dev/null -X POST -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id/submit"
+		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications?q=B99&limit=5"
+		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id"
+		curl -s -o /dev/null -X POST -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id/withdraw"
+	}
 	sent=0
 	while [ $sent -lt $((n + 5)) ]; do
 		tok=$(login)
+		apps "$tok"
+		sent=$((sent + 7))
 		curl -s -o /dev/null -H "Authorization: Bearer $tok" "$BASE_URL/api/v1/auth/me"
 		curl -s -o /dev/null -H "Authorization: Bearer forged.$tok" "$BASE_URL/api/v1/auth/me"
 		curl -s -o /dev/null "$BASE_URL/api/v1/reference/colleges"
@@ -48,5 +68,7 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	if grep -lE "ERROR SUMMARY: [1-9]|definitely lost: [1-9]|indirectly lost: [1-9]|Invalid (read|write)|uninitialised" $logs; then
 		cat $logs; echo "valgrind: FAILED"; exit 1
 	fi
-	echo "valgrind: $(echo $logs | wc -w) process logs clean after $sent requests"
+	submitted=$(psql -qAtX -d scholarship -c "SELECT count(*) FROM application_status_history WHERE to_status = '"'"'submitted'"'"'")
+	[ "$submitted" -gt 0 ] || { echo "valgrind: the application routes never got as far as a submit"; exit 1; }
+	echo "valgrind: $(echo $logs | wc -w) process logs clean after $sent requests ($submitted applications submitted)"
 '
