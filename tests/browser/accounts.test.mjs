@@ -587,6 +587,9 @@ test('accessibility smoke: labelled controls, clean console, phone width, both l
     ['/account.html', '#profile-email', [], true],
     // GET /users may not exist yet: its failure is shown in the page.
     ['/admin-users.html', '#invite-form', ['404 /api/v1/users'], true],
+    ['/admin-scholarships.html', '#scholarships-table, #no-scholarships', [], true],
+    ['/admin-scholarship.html', '#scholarship-form', [], true],
+    ['/admin-applications.html', '#applications-table, #no-applications', [], true],
   ];
   for (const [viewport, langs] of [[{ width: 1280, height: 800 }, ['en']], [{ width: 375, height: 740 }, ['en', 'zh-TW']]]) {
     for (const lang of langs) {

@@ -46,29 +46,33 @@ export class ApiError extends Error {
 }
 
 /**
- * request(path, {method, body, signal, auth, retry}) -- path is absolute on
+ * request(path, {method, body, signal, auth, retry, headers}) -- path is absolute on
  * this origin ('/health', API + '/auth/login'). body, if given, is sent as
  * JSON. Resolves to the parsed JSON body (null when there is none); rejects
  * with ApiError on a non-2xx answer or a network failure. A 401 to a request
  * that carried the access token is retried once after the unauthorized
- * handler renewed the token (retry: false turns that off). keepalive lets the
+ * handler renewed the token (retry: false turns that off). headers adds
+ * request headers (If-Match). keepalive lets the
  * request finish, and its Set-Cookie land, if the page is left meanwhile.
  */
-export async function request(path, { method = 'GET', body, signal, auth = true, retry = true, keepalive = false } = {}) {
+export async function request(path, {
+  method = 'GET', body, signal, auth = true, retry = true, keepalive = false, headers = {},
+} = {}) {
   const sentToken = auth ? accessToken : null;
   try {
-    return await send(path, { method, body, signal, auth, keepalive });
+    return await send(path, { method, body, signal, auth, keepalive, headers });
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 401 || !sentToken || !retry || !unauthorizedHandler) throw err;
     let renewed = false;
     try { renewed = await unauthorizedHandler(); } catch { renewed = false; }
     if (!renewed || !accessToken) throw err;
-    return send(path, { method, body, signal, auth });
+    return send(path, { method, body, signal, auth, headers });
   }
 }
 
-async function send(path, { method, body, signal, auth, keepalive }) {
+async function send(path, { method, body, signal, auth, keepalive, headers: extra = {} }) {
   const headers = {
+    ...extra,
     Accept: 'application/json, application/problem+json',
     'Accept-Language': lang(),
   };

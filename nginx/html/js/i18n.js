@@ -3,6 +3,8 @@
 // secret), and translation of static markup: an element with
 // data-i18n="key" gets t(key) as its text.
 
+import { appMessages } from './i18n-apps.js';
+
 const STORAGE_KEY = 'scholarship.lang';
 export const LANGS = ['en', 'zh-TW'];
 
@@ -534,6 +536,9 @@ const messages = {
     'error.reference': '參考編號',
   },
 };
+
+// The scholarship and application pages' labels live in their own module.
+for (const l of LANGS) Object.assign(messages[l], appMessages[l]);
 
 function initialLang() {
   try {

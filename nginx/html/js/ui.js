@@ -81,6 +81,13 @@ export function SessionNav({ showSignIn = true }) {
       <span class="visually-hidden">${t('nav.signedInAs')} </span><span class="nav-user-name">${user.full_name || user.email}</span>
     </span>
     <span class="nav-links">
+      ${user.role === 'student' && html`
+        <a class="nav-link" href="/eligible.html" aria-current=${current('/eligible.html')}>${t('nav.eligible')}</a>
+        <a class="nav-link" href="/my-applications.html" aria-current=${current('/my-applications.html')}>${t('nav.myApplications')}</a>`}
+      ${canSeeUsers(user) && html`
+        <a class="nav-link" href="/admin-scholarships.html" aria-current=${current('/admin-scholarships.html')}>${t('nav.scholarships')}</a>`}
+      ${user.role !== 'student' && html`
+        <a class="nav-link" href="/admin-applications.html" aria-current=${current('/admin-applications.html')}>${t('nav.applications')}</a>`}
       <a class="nav-link" href="/account.html" aria-current=${current('/account.html')}>${t('nav.account')}</a>
       ${canSeeUsers(user) && html`
         <a class="nav-link" href="/admin-users.html" aria-current=${current('/admin-users.html')}>${t('nav.users')}</a>`}
