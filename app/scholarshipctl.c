@@ -1,7 +1,9 @@
 /*
  * scholarshipctl -- administration: migrate, status, check-config,
- * create-admin. A static command table (after git.c) says which commands
- * need the database; each command is a short function.
+ * create-admin, import-students, seed-load (benchmark data; the admin it
+ * grants defaults to admin@demo.example.edu). A static command table
+ * (after git.c) says which commands need the database; each command is a
+ * short function.
  *
  * The database URL is DATABASE_URL_SYNC when set (migrations run as the
  * owner role), else DATABASE_URL. The schema directory is --schema DIR,
@@ -21,6 +23,7 @@
 #include "migrate.h"
 #include "password.h"
 #include "pii.h"
+#include "seed_load.h"
 #include "student_import.h"
 #include "students.h"
 #include "token.h"
@@ -46,6 +49,7 @@ static int cmd_user_add(struct ctl *c);
 static int cmd_mint_token(struct ctl *c);
 static int cmd_import_students(struct ctl *c);
 static int cmd_reencrypt_pii(struct ctl *c);
+static int cmd_seed_load(struct ctl *c);
 
 static const struct command {
 	const char *name;
@@ -66,6 +70,8 @@ static const struct command {
      "FILE [--dry-run]: import student records from CSV (all or nothing)"},
     {"reencrypt-pii", cmd_reencrypt_pii, 1,
      "re-seal personal data with the newest PII_ENCRYPTION_KEYS version"},
+    {"seed-load", cmd_seed_load, 1,
+     "--students N --applications M [--admin E] [--tokens FILE]: add benchmark data (COPY)"},
 };
 
 static void usage(FILE *f)
@@ -373,6 +379,52 @@ static int cmd_reencrypt_pii(struct ctl *c)
 	arena_free(&a);
 	pii_keyring_wipe(&kr);
 	return rc == 0 && r.failed == 0 ? 0 : 1;
+}
+
+/* Benchmark data: one more batch on every run (lib/seed_load.h). */
+static int cmd_seed_load(struct ctl *c)
+{
+	static const char password[] = "load-password-2026";
+	struct seed_load_opts o = {
+	    .password = password,
+	    .cost = {(unsigned long long)c->cfg.password_hash_ops,
+	             (size_t)c->cfg.password_hash_mem_kib * 1024},
+	    .admin_email =
+	        arg_value(c, "--admin") ? arg_value(c, "--admin") : "admin@demo.example.edu",
+	    .tokens_path = arg_value(c, "--tokens"),
+	    .cfg = &c->cfg,
+	    .progress = stdout,
+	};
+	const char *n = arg_value(c, "--students"), *m = arg_value(c, "--applications");
+	struct seed_load_report r;
+	char err[512];
+
+	if (c->cfg.production) {
+		fprintf(stderr, "seed-load: refused in production\n");
+		return 1;
+	}
+	if (n == NULL || m == NULL ||
+	    config_parse_long(n, 1, SEED_LOAD_MAX_STUDENTS, &o.students) < 0 ||
+	    config_parse_long(m, 0, SEED_LOAD_MAX_STUDENTS * SEED_LOAD_MAX_PERIODS,
+	                      &o.applications) < 0) {
+		fprintf(stderr, "seed-load: give --students N (1-%ld) --applications M\n",
+		        SEED_LOAD_MAX_STUDENTS);
+		return 2;
+	}
+	if (seed_load_run(c->conn, &o, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "seed-load: %s\n", err);
+		return 1;
+	}
+	printf("loaded %ld students (load-%ld..load-%ld@load.example.edu, password %s) and %ld "
+	       "applications over %ld open period(s) of scholarship %s (%s) in %.2f s "
+	       "(users %.2f s, applications %.2f s, analyze %.2f s)%s%s\n",
+	       o.students, r.first_n, r.last_n, password, o.applications, r.periods, r.code,
+	       r.scholarship_id, r.seconds_total, r.seconds_users, r.seconds_applications,
+	       r.seconds_analyze, r.admin_granted ? "; granted to " : "",
+	       r.admin_granted ? o.admin_email : "");
+	if (o.tokens_path != NULL)
+		printf("access tokens of the loaded students: %s\n", o.tokens_path);
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -5,13 +5,21 @@
  * student's number, names and email.
  *
  * Keyset pages on (created_at, id): the cursor is the last row's key, and
- * the condition "(created_at, id) < key" is written without OR so that a
- * prepared (generic) plan still seeks the index; each scope has its own
- * statement whose index starts with its filter and ends with the key
- * (0010_application_workflow.sql): the student's own by user_id, the
- * reviewer's through application_reviewers, the others by created_at with
- * the scope as a row filter. Filters are row filters: a page reads about
- * limit / selectivity rows at any depth.
+ * the condition "(created_at, id) < key" is written without OR, so it is
+ * an index condition; a page reads about limit / selectivity rows at any
+ * depth (the indexes of 0010_application_workflow.sql).
+ *
+ * The best plan depends on the values: how many rows a scope and a filter
+ * leave decides between walking that index and sorting the matches, and a
+ * prepared statement's generic plan guesses them badly (it sorted every
+ * submitted application of an admin's scholarships to show 20). So:
+ *   - the common lists (no filter, or status and stage only) choose the
+ *     page from applications alone, with the scope as a condition on the
+ *     row, and join only the page's rows to their period, scholarship and
+ *     student; their prepared plans walk the index (LIST_ROWS);
+ *   - any other filter filters the whole join, planned for its values on
+ *     each run (a statement without a name, db.h);
+ *   - a student's list always uses (user_id, created_at, id).
  */
 #include "applications.h"
 #include "applications_int.h"
@@ -38,41 +46,66 @@
 	"'updated_at', " SCH_UTC("a.updated_at") ", 'submitted_at', " SCH_UTC("a.submitted_at") \
 	")::text, ((extract(epoch FROM a.created_at) * 1000000)::bigint)::text || ',' || a.id"
 /* $1 the scope's value; $2..$7 the filters; $8/$9 the cursor; $10 limit. */
-#define LIST_WHERE \
+#define LIST_AFTER \
+	" AND (a.created_at, a.id) < (COALESCE('epoch'::timestamptz + $8::bigint * interval '1 microsecond', 'infinity')," \
+	" COALESCE($9::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+#define LIST_ORDER " ORDER BY a.created_at DESC, a.id DESC"
+#define LIST_STATUS \
+	" AND ($4::text IS NULL OR a.status = $4)" \
+	" AND ($5::text IS NULL OR a.stage = $5)"
+#define LIST_WHERE LIST_STATUS \
 	" AND ($2::uuid IS NULL OR a.period_id = $2::uuid)" \
 	" AND ($3::uuid IS NULL OR p.scholarship_id = $3::uuid)" \
-	" AND ($4::text IS NULL OR a.status = $4)" \
-	" AND ($5::text IS NULL OR a.stage = $5)" \
 	" AND ($6::text IS NULL OR st.college_code = $6)" \
 	" AND ($7::text IS NULL OR a.app_no ILIKE $7 OR st.student_number ILIKE $7" \
 	" OR st.name ILIKE $7 OR st.name_en ILIKE $7 OR st.email ILIKE $7)" \
-	" AND (a.created_at, a.id) < (COALESCE('epoch'::timestamptz + $8::bigint * interval '1 microsecond', 'infinity')," \
-	" COALESCE($9::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))" \
-	" ORDER BY a.created_at DESC, a.id DESC LIMIT $10::integer"
+	LIST_AFTER LIST_ORDER " LIMIT $10::integer"
 #define LIST_FROM " FROM applications a JOIN periods p ON p.id = a.period_id " \
 	"JOIN scholarships s ON s.id = p.scholarship_id JOIN students st ON st.id = a.student_id "
+#define LIST_JOINED(scope) "SELECT " LIST_ITEM LIST_FROM "WHERE " scope LIST_WHERE
+/*
+ * The row shape, for status and stage filters only ($2, $3, $6 and $7 are
+ * NULL, named for their types). The inner LIMIT is the constant largest
+ * page (limit + 1): with it a generic plan walks (created_at, id)
+ * backwards rather than sorting every match; the outer LIMIT $10 stops
+ * the walk after the page.
+ */
+#define LIST_ROWS(scope) \
+	"SELECT " LIST_ITEM " FROM (SELECT * FROM applications a WHERE " scope LIST_STATUS \
+	" AND $2::uuid IS NULL AND $3::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL" \
+	LIST_AFTER LIST_ORDER " LIMIT 101) a " \
+	"JOIN periods p ON p.id = a.period_id JOIN scholarships s ON s.id = p.scholarship_id " \
+	"JOIN students st ON st.id = a.student_id" LIST_ORDER " LIMIT $10::integer"
+/* The scopes as conditions on the application row alone. The admin's is
+ * an array computed once (an InitPlan), which a generic plan takes for a
+ * filter to check while walking, not for a set to sort. */
+#define ROW_SCOPE_REVIEWER \
+	"a.id IN (SELECT ar.application_id FROM application_reviewers ar " \
+	"WHERE ar.reviewer_id = $1::uuid)"
+#define ROW_SCOPE_COLLEGE \
+	"a.student_id IN (SELECT st.id FROM students st WHERE st.college_code = $1::text)"
+#define ROW_SCOPE_ADMIN \
+	"a.period_id = ANY (ARRAY(SELECT p.id FROM periods p JOIN scholarship_admins g " \
+	"ON g.scholarship_id = p.scholarship_id WHERE g.user_id = $1::uuid))"
 /* clang-format on */
 
-enum scope { SC_STUDENT, SC_REVIEWER, SC_COLLEGE, SC_ADMIN, SC_ALL, SC__MAX };
-
-static const struct db_stmt q_list[SC__MAX] = {
-    [SC_STUDENT] = {"applications_list_student",
-                    "SELECT " LIST_ITEM LIST_FROM "WHERE a.user_id = $1::uuid" LIST_WHERE, 10},
-    [SC_REVIEWER] = {"applications_list_reviewer",
-                     "SELECT " LIST_ITEM LIST_FROM
-                     "JOIN application_reviewers ar ON ar.application_id = a.id "
-                     "WHERE ar.reviewer_id = $1::uuid" LIST_WHERE,
-                     10},
-    [SC_COLLEGE] = {"applications_list_college",
-                    "SELECT " LIST_ITEM LIST_FROM "WHERE st.college_code = $1::text" LIST_WHERE,
-                    10},
-    [SC_ADMIN] = {"applications_list_admin",
-                  "SELECT " LIST_ITEM LIST_FROM
-                  "WHERE EXISTS (SELECT 1 FROM scholarship_admins g WHERE g.scholarship_id = "
-                  "p.scholarship_id AND g.user_id = $1::uuid)" LIST_WHERE,
-                  10},
-    [SC_ALL] = {"applications_list_all",
-                "SELECT " LIST_ITEM LIST_FROM "WHERE $1::text IS NULL" LIST_WHERE, 10},
+/* Any filter: planned for its values on each run (no name), but the
+ * student's, whose index (user_id, created_at, id) is always the plan. */
+static const struct db_stmt q_joined[SC__MAX] = {
+    [SC_STUDENT] = {"applications_list_student", LIST_JOINED(APP_SCOPE_STUDENT), 10},
+    [SC_REVIEWER] = {NULL, LIST_JOINED(APP_SCOPE_REVIEWER), 10},
+    [SC_COLLEGE] = {NULL, LIST_JOINED(APP_SCOPE_COLLEGE), 10},
+    [SC_ADMIN] = {NULL, LIST_JOINED(APP_SCOPE_ADMIN), 10},
+    [SC_ALL] = {NULL, LIST_JOINED(APP_SCOPE_ALL), 10},
+};
+/* Status and stage filters only: prepared walks, but a reviewer's and a
+ * college's sets, whose size decides between walking and sorting. */
+static const struct db_stmt q_rows[SC__MAX] = {
+    [SC_STUDENT] = {"applications_rows_student", LIST_ROWS(APP_SCOPE_STUDENT), 10},
+    [SC_REVIEWER] = {NULL, LIST_ROWS(ROW_SCOPE_REVIEWER), 10},
+    [SC_COLLEGE] = {NULL, LIST_ROWS(ROW_SCOPE_COLLEGE), 10},
+    [SC_ADMIN] = {"applications_rows_admin", LIST_ROWS(ROW_SCOPE_ADMIN), 10},
+    [SC_ALL] = {"applications_rows_all", LIST_ROWS(APP_SCOPE_ALL), 10},
 };
 
 static const char *const list_keys[] = {
@@ -119,29 +152,11 @@ static int college_ok(const char *s)
 	return scholarships_token_ok(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", 16);
 }
 
-static enum scope scope_of(const struct ctx *c, const char **value)
-{
-	*value = c->user_id;
-	switch (c->role) {
-	case ROLE_STUDENT:
-		return SC_STUDENT;
-	case ROLE_REVIEWER:
-		return SC_REVIEWER;
-	case ROLE_COLLEGE:
-		*value = c->college_code != NULL ? c->college_code : "";
-		return SC_COLLEGE;
-	case ROLE_ADMIN:
-		return SC_ADMIN;
-	default:
-		*value = NULL;
-		return SC_ALL;
-	}
-}
-
 void applications_list(struct ctx *c)
 {
 	const char *p[10] = {0}, *cursor, *q;
-	enum scope sc;
+	const struct db_stmt *st;
+	enum app_scope sc;
 	enum db_err err;
 	PGresult *r;
 	long limit;
@@ -167,9 +182,11 @@ void applications_list(struct ctx *c)
 		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
 		return;
 	}
-	sc = scope_of(c, &p[0]);
+	sc = app_scope_of(c, &p[0]);
 	p[9] = arena_printf(c->arena, "%ld", limit + 1);
-	if ((r = db_exec(&c->w->db, c->arena, &q_list[sc], p, &err, NULL)) == NULL) {
+	st = p[1] == NULL && p[2] == NULL && p[5] == NULL && p[6] == NULL ? &q_rows[sc]
+	                                                                  : &q_joined[sc];
+	if ((r = db_exec(&c->w->db, c->arena, st, p, &err, NULL)) == NULL) {
 		app_db_fail(c, err);
 		return;
 	}

@@ -14,7 +14,7 @@
  * history row and its audit row. A second live application for the same
  * period fails on the partial unique index (23505, DB_CONFLICT): 409.
  *
- * Scope is one condition (APP_SCOPE) for reads; changes lock the row
+ * Scope is one condition per role (APP_SCOPE_*) for reads; changes lock the row
  * FOR UPDATE under the owner's or the managing admin's condition, so
  * anybody else's application is 404 to them.
  */
@@ -92,10 +92,16 @@ static const struct db_stmt q_history = {
     "INSERT INTO application_status_history (application_id, from_status, to_status, actor_id, "
     "reason) VALUES ($1::uuid, $2, $3, $4::uuid, $5)",
     5};
-static const struct db_stmt q_get = {"applications_get",
-                                     "SELECT " APP_JSON ", a.version, a.status, a.id" APP_FROM
-                                     "WHERE a.id = $1::uuid AND " APP_SCOPE(2, 3),
-                                     3};
+#define APP_GET(scope)                                                                             \
+	"SELECT " APP_JSON ", a.version, a.status, a.id" APP_FROM "WHERE a.id = $2::uuid "         \
+	                                                          "AND " scope
+static const struct db_stmt q_get[SC__MAX] = {
+    [SC_STUDENT] = {"applications_get_student", APP_GET(APP_SCOPE_STUDENT), 2},
+    [SC_REVIEWER] = {"applications_get_reviewer", APP_GET(APP_SCOPE_REVIEWER), 2},
+    [SC_COLLEGE] = {"applications_get_college", APP_GET(APP_SCOPE_COLLEGE), 2},
+    [SC_ADMIN] = {"applications_get_admin", APP_GET(APP_SCOPE_ADMIN), 2},
+    [SC_ALL] = {"applications_get_all", APP_GET(APP_SCOPE_ALL), 2},
+};
 static const struct db_stmt q_lock_own = {
     "applications_lock_own",
     APP_LOCK_COLS "WHERE a.id = $1::uuid AND a.user_id = $2::uuid FOR UPDATE OF a", 2};
@@ -124,21 +130,25 @@ static const char no_record[] = "no student record is linked to your account (th
 
 /* ---- shared ------------------------------------------------------------- */
 
-const char *app_role_name(const struct ctx *c)
+enum app_scope app_scope_of(const struct ctx *c, const char **value)
 {
+	*value = c->user_id;
 	switch (c->role) {
 	case ROLE_STUDENT:
-		return "student";
+		return SC_STUDENT;
 	case ROLE_REVIEWER:
-		return "reviewer";
+		return SC_REVIEWER;
 	case ROLE_COLLEGE:
-		return "college";
+		*value = c->college_code != NULL ? c->college_code : "";
+		return SC_COLLEGE;
 	case ROLE_ADMIN:
-		return "admin";
+		return SC_ADMIN;
 	case ROLE_SUPER_ADMIN:
-		return "super_admin";
+		*value = NULL;
+		return SC_ALL;
 	default:
-		return "none";
+		*value = "";
+		return SC_COLLEGE; /* no role: a college no row belongs to */
 	}
 }
 
@@ -332,12 +342,12 @@ int app_history(struct ctx *c, const char *id, const char *from, const char *to,
 
 void app_finish(struct ctx *c, int status, const char *action, const char *id, const char *before)
 {
-	const char *p[3];
+	const char *p[2];
 	enum db_err err;
 	PGresult *r;
 
-	p[0] = id, p[1] = c->user_id, p[2] = "super_admin";
-	if ((r = db_exec(&c->w->db, c->arena, &q_get, p, &err, NULL)) == NULL ||
+	p[0] = NULL, p[1] = id;
+	if ((r = db_exec(&c->w->db, c->arena, &q_get[SC_ALL], p, &err, NULL)) == NULL ||
 	    PQntuples(r) != 1) {
 		scholarships_db_fail(c, r == NULL ? err : DB_FAILED, app_duplicate);
 		return;
@@ -432,11 +442,12 @@ void applications_create(struct ctx *c)
 
 void applications_get(struct ctx *c)
 {
-	const char *p[3] = {c->req->path_ids[0], c->user_id, app_role_name(c)};
+	const char *p[2] = {NULL, c->req->path_ids[0]};
+	enum app_scope sc = app_scope_of(c, &p[0]);
 	enum db_err err;
 	PGresult *r;
 
-	if ((r = db_exec(&c->w->db, c->arena, &q_get, p, &err, NULL)) == NULL) {
+	if ((r = db_exec(&c->w->db, c->arena, &q_get[sc], p, &err, NULL)) == NULL) {
 		app_db_fail(c, err);
 		return;
 	}

@@ -48,21 +48,21 @@ struct verrors;
 #define APP_FROM " FROM applications a JOIN periods p ON p.id = a.period_id " \
 	"JOIN scholarships s ON s.id = p.scholarship_id JOIN students st ON st.id = a.student_id "
 /*
- * The scope of DESIGN §7 on an application row, the one condition every
- * single-record route uses: $u the caller's id, $r the caller's role.
- * Students their own; reviewers what is assigned to them; college staff
- * their college's students'; admins their scholarships'; super admins all.
+ * The scope of DESIGN §7 on an application row, one condition per role
+ * (app_scope_of() picks it; $1 is the scope's value): students their own;
+ * reviewers what is assigned to them; college staff their college's
+ * students'; admins their scholarships'; super admins all. One statement
+ * per scope keeps each plan to the one condition it needs.
  */
-#define APP_SCOPE(u, r) \
-	"(CASE $" #r "::text WHEN 'super_admin' THEN true " \
-	"WHEN 'student' THEN a.user_id = $" #u "::uuid " \
-	"WHEN 'reviewer' THEN EXISTS (SELECT 1 FROM application_reviewers ar " \
-	"WHERE ar.application_id = a.id AND ar.reviewer_id = $" #u "::uuid) " \
-	"WHEN 'college' THEN EXISTS (SELECT 1 FROM users cu WHERE cu.id = $" #u "::uuid " \
-	"AND cu.college_code = st.college_code) " \
-	"WHEN 'admin' THEN EXISTS (SELECT 1 FROM scholarship_admins g " \
-	"WHERE g.scholarship_id = p.scholarship_id AND g.user_id = $" #u "::uuid) " \
-	"ELSE false END)"
+#define APP_SCOPE_STUDENT "a.user_id = $1::uuid"
+#define APP_SCOPE_REVIEWER \
+	"EXISTS (SELECT 1 FROM application_reviewers ar " \
+	"WHERE ar.application_id = a.id AND ar.reviewer_id = $1::uuid)"
+#define APP_SCOPE_COLLEGE "st.college_code = $1::text"
+#define APP_SCOPE_ADMIN \
+	"EXISTS (SELECT 1 FROM scholarship_admins g " \
+	"WHERE g.scholarship_id = p.scholarship_id AND g.user_id = $1::uuid)"
+#define APP_SCOPE_ALL "$1::text IS NULL"
 /* clang-format on */
 
 /* Columns of every "SELECT APP_JSON, a.version, a.status, a.id ..." and,
@@ -80,11 +80,13 @@ enum app_col {
 	AC_NEXT_STAGE,  /* the stage a submitted application enters */
 };
 
+enum app_scope { SC_STUDENT, SC_REVIEWER, SC_COLLEGE, SC_ADMIN, SC_ALL, SC__MAX };
+
+/* The caller's scope and the value of its condition's $1. */
+enum app_scope app_scope_of(const struct ctx *c, const char **value);
+
 extern const char app_not_found[];
 extern const char app_duplicate[];
-
-/* The caller's role as the database spells it. */
-const char *app_role_name(const struct ctx *c);
 
 /* BEGIN; 0, or -1 with 503 answered. */
 int app_begin(struct ctx *c);

@@ -189,9 +189,12 @@ PGresult *db_exec(struct db *db, struct arena *a, const struct db_stmt *st,
 		*err = DB_DOWN;
 		return NULL;
 	}
-	if (prepare(db, st, err, sqlstate) < 0)
+	if (st->name == NULL)
+		res = PQexecParams(db->conn, st->sql, st->nparams, NULL, params, NULL, NULL, 0);
+	else if (prepare(db, st, err, sqlstate) < 0)
 		return NULL;
-	res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+	else
+		res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
 	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
 		*err = fail(db, res, sqlstate);

@@ -19,7 +19,11 @@
 struct arena;
 
 struct db_stmt {
-	const char *name; /* unique across the program */
+	/* Unique across the program; NULL: not prepared but planned for its
+	 * parameters on every run (PQexecParams), for the few statements
+	 * whose best plan depends on the values (a generic plan would be far
+	 * worse). */
+	const char *name;
 	const char *sql;
 	int nparams;
 };

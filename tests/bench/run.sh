@@ -15,12 +15,26 @@
 # and then logins per second at the configured (production) argon2id cost,
 # with the pool's peak memory (every hash in flight holds its memory limit).
 # and prints the medians and the targets (/health >= 85 % of fcgi-hello,
-# /health/ready >= 30 %, p99 < 15 ms). Missing a target is not a failure:
+# /health/ready >= 30 %, p99 < 15 ms). Then applications at scale:
+# `scholarshipctl seed-load` puts 10,000 students and 100,000 applications
+# into the stack (its time is printed), and, round-robin with fcgi-hello
+# again:
+#   app-list-mine    GET /api/v1/applications as a loaded student
+#   app-list-p1      GET /api/v1/applications?status=submitted&limit=20 (admin)
+#   app-list-p100    the same at page 100 (cursor found by following 99 pages)
+#   app-get          GET /api/v1/applications/{id} (admin)
+#   create-submit    create_submit.lua: loaded students create and submit
+#                    applications in fresh open periods; pairs per second
+# with targets (single reads >= 25 % of fcgi-hello, page 100 within 20 % of
+# page 1, p99 < 20 ms). A build without the list or submit route skips
+# those scenarios and says so. Missing a target is not a failure:
 # the script fails only when something cannot be started.
 #
 # Environment: BENCH_SECONDS (10) per run, BENCH_ROUNDS (3),
 # BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_WARMUP (2 s per
-# scenario, 0 for none), BENCH_KEEP=1 keeps the directory with all logs.
+# scenario, 0 for none), BENCH_LOAD_STUDENTS (10000),
+# BENCH_LOAD_APPLICATIONS (100000), BENCH_KEEP=1 keeps the directory with
+# all logs.
 # Functions run from the EXIT trap and through verdict "$@" look unreachable:
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -227,33 +241,40 @@ run_wrk() { # run_wrk SECONDS URL OUT [HEADER]; in the background so Ctrl-C stop
 	wrk_pid=""
 }
 
+# measure NAME...: warm each scenario up, then run them BENCH_ROUNDS times
+# round-robin (drift hits all alike), printing one line per run, and leave
+# the medians in m_rps, m_p50, m_p99, the spread in s_rps and the summed
+# errors in errs, keyed by name.
+declare -A rps p50 p99 errs m_rps m_p50 m_p99 s_rps
+measure() {
+	local n r out v_rps v_p50 v_p99 v_non2xx v_sock
+	if [ "$warmup" != 0 ]; then
+		for n in "$@"; do run_wrk "$warmup" "${url[$n]}" "$dir/wrk/warmup-$n.txt" "${hdr[$n]:-}"; done
+	fi
+	for n in "$@"; do rps[$n]=""; p50[$n]=""; p99[$n]=""; errs[$n]=0; done
+	for r in $(seq "$rounds"); do
+		for n in "$@"; do
+			out="$dir/wrk/$n-$r.txt"
+			run_wrk "$seconds" "${url[$n]}" "$out" "${hdr[$n]:-}"
+			read -r v_rps v_p50 v_p99 v_non2xx v_sock <<<"$(parse_wrk "$out")"
+			rps[$n]+=" $v_rps"; p50[$n]+=" $v_p50"; p99[$n]+=" $v_p99"
+			errs[$n]=$((errs[$n] + v_non2xx + v_sock))
+			printf 'round %d  %-16s %8d req/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %d  socket errors %d\n' \
+				"$r" "$n" "$v_rps" "$v_p50" "$v_p99" "$v_non2xx" "$v_sock"
+			[ "$v_sock" = 0 ] || grep 'Socket errors' "$out" | sed 's/^ */          /'
+		done
+	done
+	for n in "$@"; do
+		# shellcheck disable=SC2086 # word splitting of the lists is wanted
+		{ m_rps[$n]=$(median ${rps[$n]}); m_p50[$n]=$(median ${p50[$n]}); m_p99[$n]=$(median ${p99[$n]}); s_rps[$n]=$(spread ${rps[$n]}); }
+	done
+}
+
 load0=$(cut -d" " -f1-3 /proc/loadavg)
 log "wrk -t$threads -c$conns -d${seconds}s --latency, $rounds rounds, $(nproc) CPUs (wrk shares them)"
-if [ "$warmup" != 0 ]; then
-	for n in "${names[@]}"; do run_wrk "$warmup" "${url[$n]}" "$dir/wrk/warmup-$n.txt" "${hdr[$n]:-}"; done
-fi
-
-declare -A rps p50 p99 errs
-for n in "${names[@]}"; do rps[$n]=""; p50[$n]=""; p99[$n]=""; errs[$n]=0; done
-for r in $(seq "$rounds"); do
-	for n in "${names[@]}"; do
-		out="$dir/wrk/$n-$r.txt"
-		run_wrk "$seconds" "${url[$n]}" "$out" "${hdr[$n]:-}"
-		read -r v_rps v_p50 v_p99 v_non2xx v_sock <<<"$(parse_wrk "$out")"
-		rps[$n]+=" $v_rps"; p50[$n]+=" $v_p50"; p99[$n]+=" $v_p99"
-		errs[$n]=$((errs[$n] + v_non2xx + v_sock))
-		printf 'round %d  %-16s %8d req/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %d  socket errors %d\n' \
-			"$r" "$n" "$v_rps" "$v_p50" "$v_p99" "$v_non2xx" "$v_sock"
-		[ "$v_sock" = 0 ] || grep 'Socket errors' "$out" | sed 's/^ */          /'
-	done
-done
+measure "${names[@]}"
 
 # ---- the table ----------------------------------------------------------
-declare -A m_rps m_p50 m_p99 s_rps
-for n in "${names[@]}"; do
-	# shellcheck disable=SC2086 # word splitting of the lists is wanted
-	{ m_rps[$n]=$(median ${rps[$n]}); m_p50[$n]=$(median ${p50[$n]}); m_p99[$n]=$(median ${p99[$n]}); s_rps[$n]=$(spread ${rps[$n]}); }
-done
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else print "n/a" }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "n/a" && a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
@@ -314,6 +335,187 @@ printf '  %.1f logins/s  p50 %.1f ms  p99 %.1f ms  non-2xx %d  socket errors %d\
 	"$l_rps" "$l_p50" "$l_p99" "$l_non2xx" "$l_sock"
 printf '  pool resident memory: %.1f MiB idle, %.1f MiB peak (master + %d workers)\n' \
 	"$(awk -v k="$idle_rss" 'BEGIN { print k / 1024 }')" "$(awk -v k="$peak" 'BEGIN { print k / 1024 }')" "$workers"
+
+# ---- applications at scale ---------------------------------------------
+# seed-load puts BENCH_LOAD_STUDENTS students and BENCH_LOAD_APPLICATIONS
+# applications into the stack (reference data first; the bench admin is
+# granted the LOAD scholarship), then, against fcgi-hello measured again in
+# the same round-robin:
+#   app-list-mine   GET /applications as a loaded student (their own)
+#   app-list-p1     GET /applications?status=submitted&limit=20 as the admin
+#   app-list-p100   the same at page 100 (the cursor after following 99 pages)
+#   app-get         GET /applications/{id} as the admin
+# and create+submit: create_submit.lua, loaded students creating and
+# submitting applications in fresh open periods (no rules, no form), two
+# per round, made through the API by the admin.
+load_students=${BENCH_LOAD_STUDENTS:-10000}
+load_apps=${BENCH_LOAD_APPLICATIONS:-100000}
+base="http://127.0.0.1:$stack_port"
+admin_email=bench-admin@bench.example.edu
+stackctl() { # scholarshipctl with the stack's environment
+	(
+		set -a
+		# shellcheck disable=SC1091
+		. "$stack/stack.env"
+		set +a
+		cd "$top"
+		"$bindir/scholarshipctl" "$@"
+	)
+}
+urlencode() { # percent-encode $1 for a query string
+	local s=$1 out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in [A-Za-z0-9._~-]) out+=$c ;; *) out+=$(printf '%%%02X' "'$c") ;; esac
+	done
+	printf '%s' "$out"
+}
+json_str() { # json_str KEY: the first "KEY" : "value" of standard input
+	grep -o "\"$1\" *: *\"[^\"]*\"" | head -1 | sed 's/.*: *"//; s/"$//'
+}
+call() { # call TOKEN METHOD PATH [JSON]: the body; the status in $dir/status
+	local args=(-sS -o "$dir/call.out" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $1")
+	[ -z "${4:-}" ] || args+=(-H 'Content-Type: application/json' --data "$4")
+	curl "${args[@]}" "$base$3" >"$dir/status" || true
+	cat "$dir/call.out"
+}
+status() { cat "$dir/status"; }
+
+echo
+echo "Applications at scale"
+(
+	# shellcheck disable=SC1091
+	. "$stack/stack.env"
+	psql -d scholarship -U scholarship_owner -qX -v ON_ERROR_STOP=1 -f "$top/schema/seed/reference.sql" >/dev/null
+)
+printf '%s\n' "$bench_password" | stackctl user-add --email "$admin_email" --name "Bench Admin" --role admin >/dev/null
+stackctl seed-load --students "$load_students" --applications "$load_apps" --admin "$admin_email" \
+	--tokens "$dir/tokens.txt" | sed 's/^/  /'
+admin_token=$(stackctl mint-token --email "$admin_email")
+student_token=$(head -1 "$dir/tokens.txt" | cut -d' ' -f2)
+names2=()
+list=$(call "$student_token" GET /api/v1/applications)
+if [ "$(status)" != 200 ]; then
+	echo "  GET /api/v1/applications answers $(status): this build has no list route yet; list and read scenarios skipped"
+else
+	page=$(call "$admin_token" GET "/api/v1/applications?status=submitted&limit=20")
+	app_id=$(printf '%s' "$page" | json_str id)
+	cursor=$(printf '%s' "$page" | json_str next_cursor)
+	for _ in $(seq 98); do
+		[ -n "$cursor" ] || break
+		cursor=$(call "$admin_token" GET "/api/v1/applications?status=submitted&limit=20&cursor=$(urlencode "$cursor")" | json_str next_cursor)
+	done
+	if [ -z "$cursor" ] || [ -z "$app_id" ]; then
+		log "could not reach page 100 of the admin's submitted applications (status $(status))"
+		exit 1
+	fi
+	url[fcgi-hello-2]=${url[fcgi-hello]}
+	url[app-list-mine]="$base/api/v1/applications"
+	url[app-list-p1]="$base/api/v1/applications?status=submitted&limit=20"
+	url[app-list-p100]="$base/api/v1/applications?status=submitted&limit=20&cursor=$(urlencode "$cursor")"
+	url[app-get]="$base/api/v1/applications/$app_id"
+	hdr[app-list-mine]="Authorization: Bearer $student_token"
+	for n in app-list-p1 app-list-p100 app-get; do hdr[$n]="Authorization: Bearer $admin_token"; done
+	for n in app-list-mine app-list-p1 app-list-p100 app-get; do
+		curl -fsS -o /dev/null -H "${hdr[$n]}" "${url[$n]}" || { log "$n: ${url[$n]} does not answer 200"; exit 1; }
+	done
+	names2=(fcgi-hello-2 app-list-mine app-list-p1 app-list-p100 app-get)
+	printf '  %s\n' "$(printf '%s' "$list" | grep -o '"app_no"' | wc -l) applications listed for load student 1;" \
+		"page 100 of status=submitted reached by following next_cursor 99 times"
+	measure "${names2[@]}"
+fi
+
+# create+submit: a scholarship and 2 * rounds + 1 periods (the first for the
+# probe and the warmup) made by the admin through the API.
+cs_rounds=()
+opens=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ) closes=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+sch=$(call "$admin_token" POST /api/v1/scholarships \
+	'{"code":"BENCH-CS","name":"基準測試獎學金","name_en":"Bench create and submit","status":"active","sub_type_selection":"single","sub_types":[{"code":"general","name":"一般生","name_en":"General","amount_cents":100000}]}' | json_str id)
+[ "$(status)" = 201 ] || { log "creating the bench scholarship: $(status) $(cat "$dir/call.out")"; exit 1; }
+periods=()
+for i in $(seq 0 $((2 * rounds))); do
+	pid=$(call "$admin_token" POST "/api/v1/scholarships/$sch/periods" \
+		"{\"academic_year\":$((2100 + i)),\"term\":1,\"label\":\"Bench $i\",\"opens_at\":\"$opens\",\"closes_at\":\"$closes\",\"requires_reviewer_review\":false}" | json_str id)
+	[ "$(status)" = 201 ] || { log "creating a bench period: $(status) $(cat "$dir/call.out")"; exit 1; }
+	call "$admin_token" POST "/api/v1/periods/$pid/status" '{"status":"open"}' >/dev/null
+	[ "$(status)" = 200 ] || { log "opening a bench period: $(status) $(cat "$dir/call.out")"; exit 1; }
+	periods+=("$pid")
+done
+# The probe: the last loaded student, in the warmup period.
+probe_token=$(tail -1 "$dir/tokens.txt" | cut -d' ' -f2)
+probe=$(call "$probe_token" POST /api/v1/applications "{\"period_id\":\"${periods[0]}\",\"sub_types\":[\"general\"]}" | json_str id)
+[ "$(status)" = 201 ] || { log "create+submit probe: create answers $(status) $(cat "$dir/call.out")"; exit 1; }
+call "$probe_token" POST "/api/v1/applications/$probe/submit" >/dev/null
+if [ "$(status)" != 200 ]; then
+	echo "  POST /api/v1/applications/{id}/submit answers $(status): create+submit skipped"
+else
+	run_cs() { # run_cs SECONDS OUT PERIODS: create_submit.lua
+		setsid wrk -t"$threads" -c"$conns" -d"$1"s --latency -s "$top/tests/bench/create_submit.lua" \
+			"$base" -- "$dir/tokens.txt" "$3" "$threads" >"$2" 2>&1 </dev/null &
+		wrk_pid=$!
+		wait "$wrk_pid" || { log "wrk failed:"; cat "$2" >&2; exit 1; }
+		wrk_pid=""
+	}
+	[ "$warmup" = 0 ] || run_cs "$warmup" "$dir/wrk/warmup-create-submit.txt" "${periods[0]}"
+	cs_pairs="" cs_creates="" cs_p50="" cs_p99="" cs_failed=0 cs_exhausted=0
+	for r in $(seq "$rounds"); do
+		out="$dir/wrk/create-submit-$r.txt"
+		run_cs "$seconds" "$out" "${periods[$((2 * r - 1))]},${periods[$((2 * r))]}"
+		read -r _ v_p50 v_p99 _ v_sock <<<"$(parse_wrk "$out")"
+		read -r c_n s_n f_n e_n d_n <<<"$(awk '/^create-submit:/ { print $3, $5, $7, $9, $11 }' "$out")"
+		c_rate=$(awk -v n="$c_n" -v d="$d_n" 'BEGIN { printf "%.0f", n / d }')
+		s_rate=$(awk -v n="$s_n" -v d="$d_n" 'BEGIN { printf "%.0f", n / d }')
+		cs_pairs+=" $s_rate"; cs_creates+=" $c_rate"; cs_p50+=" $v_p50"; cs_p99+=" $v_p99"
+		cs_failed=$((cs_failed + f_n + v_sock)); cs_exhausted=$((cs_exhausted + e_n))
+		printf 'round %d  %-16s %8d creates/s %6d submits/s  p50 %7.2f ms  p99 %7.2f ms  failed %d  exhausted %d\n' \
+			"$r" create-submit "$c_rate" "$s_rate" "$v_p50" "$v_p99" "$f_n" "$e_n"
+	done
+	# What the database holds: every counted submit is a submitted row.
+	held=$(
+		# shellcheck disable=SC1091
+		. "$stack/stack.env"
+		psql -d scholarship -U postgres -AtqX -c "SELECT count(*) FILTER (WHERE a.status = 'submitted') || ' submitted, ' ||
+			count(*) FILTER (WHERE a.status = 'draft') || ' drafts' FROM applications a JOIN periods p ON p.id = a.period_id
+			WHERE p.scholarship_id = '$sch'"
+	)
+	# shellcheck disable=SC2086 # word splitting of the lists is wanted
+	cs_rounds=("$(median $cs_pairs)" "$(median $cs_creates)" "$(median $cs_p50)" "$(median $cs_p99)" "$(spread $cs_pairs)")
+fi
+
+if [ ${#names2[@]} -gt 0 ] || [ ${#cs_rounds[@]} -gt 0 ]; then
+	echo
+	echo "Medians of $rounds rounds, $load_students students and $load_apps applications loaded, same wrk settings"
+	printf '%-16s %9s %7s %8s %8s %13s %16s\n' scenario req/s spread "p50 ms" "p99 ms" "errors (sum)" "% of fcgi-hello"
+	for n in "${names2[@]}"; do
+		ratio=""
+		[ "$n" = fcgi-hello-2 ] || ratio="$(pct "${m_rps[$n]}" "${m_rps[fcgi-hello-2]}") %"
+		printf '%-16s %9.0f %6s%% %8.2f %8.2f %13d %16s\n' "$n" "${m_rps[$n]}" "${s_rps[$n]}" "${m_p50[$n]}" "${m_p99[$n]}" "${errs[$n]}" "$ratio"
+	done
+	if [ ${#cs_rounds[@]} -gt 0 ]; then
+		printf '%-16s %9.0f %6s%% %8.2f %8.2f %13d %16s\n' create-submit "${cs_rounds[0]}" "${cs_rounds[4]}" \
+			"${cs_rounds[2]}" "${cs_rounds[3]}" "$cs_failed" "(pairs/s)"
+		printf '  create+submit: %.0f creates/s and %.0f submits/s (median; p50/p99 over both kinds); the database holds %s in the bench periods%s\n' \
+			"${cs_rounds[1]}" "${cs_rounds[0]}" "$held" \
+			"$([ "$cs_exhausted" = 0 ] || echo "; WARNING: $cs_exhausted requests found no unused (student, period) pair")"
+	fi
+	echo
+	echo "Targets"
+	if [ ${#names2[@]} -gt 0 ]; then
+		g_pct=$(pct "${m_rps[app-get]}" "${m_rps[fcgi-hello-2]}")
+		l_pct=$(pct "${m_rps[app-list-mine]}" "${m_rps[fcgi-hello-2]}")
+		p_ratio=$(awk -v a="${m_rps[app-list-p100]}" -v b="${m_rps[app-list-p1]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print 0 }')
+		l_ratio=$(awk -v a="${m_p50[app-list-p100]}" -v b="${m_p50[app-list-p1]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print 0 }')
+		printf '%-44s %10s  %s\n' "GET /applications/{id} >= 25 % of fcgi-hello" "$g_pct %" "$(verdict ge "$g_pct" 25)"
+		printf '%-44s %10s  %s\n' "GET /applications (own) >= 25 % of fcgi-hello" "$l_pct %" "$(verdict ge "$l_pct" 25)"
+		printf '%-44s %10s  %s\n' "page 100 / page 1 rate >= 0.80" "$p_ratio" "$(verdict ge "$p_ratio" 0.8)"
+		printf '%-44s %10s  %s\n' "page 100 / page 1 p50 <= 1.20" "$l_ratio" "$(verdict lt "$l_ratio" 1.2000001)"
+		for n in app-list-mine app-list-p1 app-list-p100 app-get; do
+			printf '%-44s %7.2f ms  %s\n' "$n p99 < 20 ms" "${m_p99[$n]}" "$(verdict lt "${m_p99[$n]}" 20)"
+		done
+	fi
+	[ ${#cs_rounds[@]} -eq 0 ] ||
+		printf '%-44s %7.2f ms  %s\n' "create-submit p99 < 20 ms" "${cs_rounds[3]}" "$(verdict lt "${cs_rounds[3]}" 20)"
+fi
 
 # ---- what the servers said ----------------------------------------------
 echo
