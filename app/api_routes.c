@@ -20,6 +20,7 @@ const struct route api_routes[] = {
 #include "routes_scholarships.inc"
 #include "routes_eligibility.inc"
 #include "routes_applications.inc"
+#include "routes_documents.inc"
 #ifdef SCH_TEST_BUILD
 #include "routes_test.inc"
 #endif

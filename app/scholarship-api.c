@@ -231,7 +231,8 @@ static void serve_one(struct worker *w, struct arena *a, FCGX_Request *fr)
 	int64_t t0 = metrics_now_ns();
 	struct req req;
 	struct resp resp;
-	struct ctx c = {.w = w, .arena = a, .req = &req, .resp = &resp};
+	struct ctx c = {
+	    .w = w, .arena = a, .req = &req, .resp = &resp, .body_read = fcgx_read, .body_src = fr};
 	int st, idx;
 	double secs;
 

@@ -29,6 +29,7 @@
 #include "json.h"
 #include "log.h"
 #include "router.h"
+#include "storage.h"
 #include "validate.h"
 #include "worker.h"
 
@@ -94,7 +95,7 @@ static const struct db_stmt q_history = {
     5};
 #define APP_GET(scope)                                                                             \
 	"SELECT " APP_JSON ", a.version, a.status, a.id" APP_FROM "WHERE a.id = $2::uuid "         \
-	                                                          "AND " scope
+	"AND " scope
 static const struct db_stmt q_get[SC__MAX] = {
     [SC_STUDENT] = {"applications_get_student", APP_GET(APP_SCOPE_STUDENT), 2},
     [SC_REVIEWER] = {"applications_get_reviewer", APP_GET(APP_SCOPE_REVIEWER), 2},
@@ -113,8 +114,13 @@ static const struct db_stmt q_withdraw = {
     "UPDATE applications SET status = 'withdrawn', version = version + 1, updated_at = now() "
     "WHERE id = $1::uuid",
     1};
+/* A draft's documents go with it: their keys come back so that the
+ * objects are removed once the rows are gone. */
 static const struct db_stmt q_delete = {
-    "applications_delete", "DELETE FROM applications WHERE id = $1::uuid AND status = 'draft'", 1};
+    "applications_delete",
+    "WITH gone AS (DELETE FROM applications WHERE id = $1::uuid AND status = 'draft' "
+    "RETURNING id) SELECT d.storage_key FROM documents d JOIN gone ON gone.id = d.application_id",
+    1};
 
 static const struct vfield sub_type_item = {.type = VT_STRING, .min = 1, .max = 32};
 static const struct vfield create_fields[] = {
@@ -489,7 +495,8 @@ void applications_delete(struct ctx *c)
 {
 	const char *p[1];
 	enum db_err err;
-	PGresult *cur;
+	PGresult *cur, *keys;
+	int i;
 
 	if ((cur = app_lock(c, 1)) == NULL)
 		return;
@@ -498,7 +505,7 @@ void applications_delete(struct ctx *c)
 		return;
 	}
 	p[0] = PQgetvalue(cur, 0, AC_ID);
-	if (db_exec(&c->w->db, c->arena, &q_delete, p, &err, NULL) == NULL) {
+	if ((keys = db_exec(&c->w->db, c->arena, &q_delete, p, &err, NULL)) == NULL) {
 		scholarships_db_fail(c, err, app_duplicate);
 		return;
 	}
@@ -509,5 +516,8 @@ void applications_delete(struct ctx *c)
 		handler_unavailable(c, "the request could not be completed; try again");
 		return;
 	}
+	/* An object a failed unlink leaves behind has no row: swept later. */
+	for (i = 0; i < PQntuples(keys); i++)
+		storage_remove(c->w->cfg, PQgetvalue(keys, i, 0));
 	resp_empty(c->resp, 204);
 }

@@ -11,6 +11,7 @@
 #define SCH_WORKER_H
 
 #include <cjson/cJSON.h>
+#include <sys/types.h>
 
 #include "cache.h"
 #include "db.h"
@@ -48,6 +49,10 @@ struct ctx {
 	const char *college_code;   /* the user's college (college staff), or NULL */
 	struct token_claims claims; /* of the access token, when authenticated */
 	const char *user_json;      /* the user object as read by auth (DESIGN §8) */
+	/* The request body as a stream, for routes that read it themselves
+	 * (BODY_MULTIPART). */
+	ssize_t (*body_read)(void *src, char *p, size_t n);
+	void *body_src;
 };
 
 #endif

@@ -86,6 +86,9 @@ count_node "$logs/timing.log"
 # The pool suite needs a short timeout and frequent recycling to test them.
 SCHOLARSHIP_REQUEST_TIMEOUT=2 SCHOLARSHIP_MAX_REQUESTS=40 suite pool node_suite pool
 count_node "$logs/pool.log"
+# One worker and a 60 MB limit: a 50 MB upload must not grow it.
+MAX_UPLOAD_MB=60 SCHOLARSHIP_WORKERS=1 suite uploads node_suite uploads
+count_node "$logs/uploads.log"
 suite browser node_suite browser
 count_node "$logs/browser.log"
 

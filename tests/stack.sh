@@ -136,7 +136,7 @@ start_nginx() {
 	[ $as_root = 1 ] && user_line="user $(id -un) $(id -gn);"
 	sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@HTML@|$top/nginx/html|g" \
 		-e "s|@SNIPPETS@|$top/nginx/snippets|g" -e "s|@API_SOCK@|$dir/run/api.sock|g" \
-		-e "s|@USER_LINE@|$user_line|" -e "s|@MAX_BODY@|${MAX_UPLOAD_MB:-10}|g" \
+		-e "s|@USER_LINE@|$user_line|" -e "s|@MAX_BODY@|$((${MAX_UPLOAD_MB:-10} + 1))|g" \
 		"$top/nginx/local.conf.in" >"$dir/nginx.conf"
 	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" -g 'daemon off;' \
 		</dev/null >>"$dir/nginx-stderr.log" 2>&1 &

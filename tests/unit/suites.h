@@ -25,6 +25,8 @@ Suite *eligibility_suite(void);
 Suite *pii_suite(void);
 Suite *csv_suite(void);
 Suite *application_suite(void);
+Suite *multipart_suite(void);
+Suite *document_file_suite(void);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
