@@ -37,6 +37,7 @@
 #include "pii.h"
 #include "pool.h"
 #include "router.h"
+#include "storage.h"
 #include "worker.h"
 
 extern const char api_openapi_json[];
@@ -322,6 +323,8 @@ static int worker_main(struct metrics_slot *slot, void *arg)
 	if (cache_init(&w.cache, cfg->redis_url, cfg->redis_password, 500) < 0 ||
 	    accounts_init(cfg) < 0)
 		return POOL_EXIT_FATAL;
+	if (storage_check(cfg) < 0)
+		log_error("worker: the document storage is not usable; uploads answer 503");
 	w.openapi = api_openapi_json;
 	w.openapi_len = (size_t)(api_openapi_json_end - api_openapi_json);
 	arena_init(&a, 64 * 1024);

@@ -381,7 +381,7 @@ void documents_upload(struct ctx *c)
 	/* The application's id as the database writes it (lower case). */
 	app = PQgetvalue(r, 0, 2);
 	key = arena_printf(c->arena, "applications/%s/%s", app, id);
-	if (key == NULL || storage_put(c->w->cfg, u.tmp, key) < 0) {
+	if (key == NULL || storage_put(c->w->cfg, u.tmp, key, (long long)u.size, sha, type) < 0) {
 		handler_unavailable(c, "the document storage is unavailable; try again");
 		return;
 	}
@@ -473,6 +473,18 @@ void documents_content(struct ctx *c)
 	    audit_record(c, NULL, "document.downloaded", "document", PQgetvalue(r, 0, 3), NULL,
 	                 NULL) < 0) {
 		handler_unavailable(c, "the request could not be completed; try again");
+		return;
+	}
+	if (c->w->cfg->storage_backend == CFG_STORAGE_S3) {
+		const char *url = storage_presign(c->w->cfg, c->arena, PQgetvalue(r, 0, 0), disp,
+		                                  PQgetvalue(r, 0, 1));
+
+		if (url == NULL) {
+			handler_unavailable(c, "the document storage is unavailable; try again");
+			return;
+		}
+		resp_empty(c->resp, 302);
+		resp_header(c->resp, "Location", url);
 		return;
 	}
 	resp_empty(c->resp, 200);

@@ -82,8 +82,23 @@ int storage_tmp_open(const struct config *cfg, char *path, size_t n)
 	return fd;
 }
 
-int storage_put(const struct config *cfg, const char *tmp, const char *key)
+int storage_check(const struct config *cfg)
 {
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s/tmp", cfg->storage_dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path) || mkdir_one(cfg->storage_dir) < 0 ||
+	    mkdir_one(path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/applications", cfg->storage_dir);
+	return mkdir_one(path);
+}
+
+int storage_put(const struct config *cfg, const char *tmp, const char *key, long long size,
+                const char *sha256_hex, const char *content_type)
+{
+	(void)size, (void)sha256_hex, (void)content_type; /* the s3 backend's */
+
 	char dir[4096], dst[4096];
 	int fd, n, m;
 
@@ -138,4 +153,11 @@ int storage_remove(const struct config *cfg, const char *key)
 char *storage_accel_uri(struct arena *a, const char *key)
 {
 	return arena_printf(a, "/_protected/%s", key);
+}
+
+char *storage_presign(const struct config *cfg, struct arena *a, const char *key,
+                      const char *disposition, const char *content_type)
+{
+	(void)cfg, (void)a, (void)key, (void)disposition, (void)content_type;
+	return NULL; /* the fs backend has no URLs of its own */
 }

@@ -23,15 +23,33 @@ struct config;
 int storage_tmp_open(const struct config *cfg, char *path, size_t n);
 
 /*
- * Store the temporary file tmp under key: durable when 0 is returned. On
- * -1 (logged) the temporary file is gone and nothing is stored.
+ * At worker start: make sure the storage is usable (fs: the directories;
+ * s3: the bucket, created when missing). 0, or -1 (logged): uploads will
+ * then fail with 503 until it is.
  */
-int storage_put(const struct config *cfg, const char *tmp, const char *key);
+int storage_check(const struct config *cfg);
+
+/*
+ * Store the temporary file tmp (size bytes, SHA-256 sha256_hex, type
+ * content_type) under key: durable when 0 is returned. On -1 (logged)
+ * the temporary file is gone and nothing is stored.
+ */
+int storage_put(const struct config *cfg, const char *tmp, const char *key, long long size,
+                const char *sha256_hex, const char *content_type);
 
 /* Remove the object of key; 0 also when it is not there, -1 (logged). */
 int storage_remove(const struct config *cfg, const char *key);
 
-/* The internal URI NGINX serves key from (X-Accel-Redirect). */
+/* fs: the internal URI NGINX serves key from (X-Accel-Redirect). */
 char *storage_accel_uri(struct arena *a, const char *key);
+
+/*
+ * s3: a URL for key valid 60 seconds (SigV4 query signing, for
+ * MINIO_PUBLIC_ENDPOINT when set) that makes the storage answer with the
+ * given Content-Disposition and Content-Type. Arena memory; NULL (logged)
+ * on failure. fs: NULL.
+ */
+char *storage_presign(const struct config *cfg, struct arena *a, const char *key,
+                      const char *disposition, const char *content_type);
 
 #endif
