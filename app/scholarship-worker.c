@@ -40,6 +40,7 @@
 #include "log.h"
 #include "mailfile.h"
 #include "outbox.h"
+#include "storage_sweep.h"
 
 #define TICK_MS 1000
 #define REQUEUE_EVERY 60.0 /* seconds between looks for stale 'sending' rows */
@@ -56,6 +57,7 @@ struct worker {
 	int listening;             /* LISTEN issued on db.conn */
 	PGconn *listen_conn;
 	double next_requeue;
+	double next_sweep; /* of the document storage (storage_sweep.h) */
 };
 
 static void on_stop(int sig)
@@ -202,6 +204,25 @@ static void requeue_stale(struct worker *w)
 		log_warn("outbox: re-queued %ld mail(s) a stopped worker left in 'sending'", n);
 }
 
+/* Every STORAGE_SWEEP_EVERY_SECONDS: objects without a row, old temporary
+ * files (storage_sweep.h). */
+static void sweep(struct worker *w)
+{
+	long n;
+
+	if (db_now() < w->next_sweep)
+		return;
+	n = storage_sweep(&w->cfg, &w->db, &w->batch);
+	arena_reset(&w->batch);
+	if (n < 0) {
+		w->listening = 0;
+		return;
+	}
+	w->next_sweep = db_now() + (double)w->cfg.storage_sweep_every;
+	if (n > 0)
+		log_info("storage: swept %ld file(s) that no document row names", n);
+}
+
 static void drain(struct worker *w)
 {
 	enum db_err err;
@@ -262,6 +283,7 @@ static void run(struct worker *w)
 		if (ready(w) == 0) {
 			requeue_stale(w);
 			drain(w);
+			sweep(w);
 		}
 		if (!stop)
 			wait_for_work(w);

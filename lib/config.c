@@ -83,6 +83,8 @@ static const struct var vars[] = {
     L("PASSWORD_HASH_MEMLIMIT_KIB", password_hash_mem_kib, "65536", 8, 1048576),
     L("REFRESH_REUSE_GRACE_SECONDS", refresh_reuse_grace, "10", 0, 300),
     L("MAIL_RETRY_BASE_SECONDS", mail_retry_base, "60", 1, 86400),
+    L("STORAGE_SWEEP_AGE_SECONDS", storage_sweep_age, "3600", 1, 604800),
+    L("STORAGE_SWEEP_EVERY_SECONDS", storage_sweep_every, "600", 1, 86400),
     L("MAIL_MAX_ATTEMPTS", mail_max_attempts, "8", 1, 100),
     L("RATE_LIMIT_LOGIN_FAILURES", rl_login_fail_email.count, "5", 1, 1000000),
     L("RATE_LIMIT_LOGIN_FAILURES_WINDOW", rl_login_fail_email.window, "900", 1, 86400),

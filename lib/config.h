@@ -59,6 +59,8 @@ struct config {
 	long password_hash_mem_kib;
 	long refresh_reuse_grace; /* seconds a used refresh token still rotates */
 	long mail_retry_base;     /* seconds before a failed mail is retried; doubles */
+	long storage_sweep_age;   /* an object with no row this old is removed (s) */
+	long storage_sweep_every; /* seconds between sweeps (scholarship-worker) */
 	long mail_max_attempts;   /* after this many failures a mail is 'failed' */
 	/* Rate limits (DESIGN §7): count per window seconds. */
 	struct cfg_limit {

@@ -75,7 +75,7 @@ suite fuzz fuzz_corpora
 # zone is a real one, so that date-only values are tested against it.
 export RATE_LIMIT_LOGIN_IP=1000000 RATE_LIMIT_REGISTER_IP=1000000 \
 	RATE_LIMIT_EMAIL_IP=1000000 RATE_LIMIT_REFRESH_IP=1000000 REFRESH_REUSE_GRACE_SECONDS=1 \
-	INSTITUTION_TIMEZONE=Asia/Taipei
+	INSTITUTION_TIMEZONE=Asia/Taipei STORAGE_SWEEP_EVERY_SECONDS=1
 suite integration node_suite integration
 count_node "$logs/integration.log"
 RATE_LIMIT_LOGIN_IP=6 RATE_LIMIT_REGISTER_IP=3 RATE_LIMIT_EMAIL_IP=2 RATE_LIMIT_REFRESH_IP=3 \

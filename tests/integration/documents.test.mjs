@@ -9,13 +9,15 @@
 // student, an unassigned reviewer and an admin of another scholarship get
 // 404; the assigned reviewer and a super admin download it); delete. After
 // every refused upload nothing is left: no row, no object, no temporary
-// file.
+// file; the worker sweeps objects without a row and old temporary files
+// (STORAGE_SWEEP_EVERY_SECONDS=1 in tests/run-all.sh).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, writeFileSync, utimesSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { BASE, http, isProblem, psql, run, TOP, BINDIR } from '../lib/stack.mjs';
+import { BASE, http, isProblem, psql, run, TOP, BINDIR, until } from '../lib/stack.mjs';
 
 const PW = 'documents-test-password';
 const RUN = Date.now().toString(36).toUpperCase();
@@ -241,4 +243,29 @@ test('delete: the owner removes row and object while editable; after submit uplo
   assert.ok(isProblem(await upload(student, app.id, 'transcript', PDF(100)), 409));
   const some = JSON.parse(sql1(`SELECT json_agg(id) FROM documents WHERE application_id = '${app.id}'`));
   assert.ok(isProblem(await call(student, 'DELETE', `/api/v1/documents/${some[0]}`), 404));
+});
+
+test('sweep: scholarship-worker removes old objects without a row and old temporary files, nothing else', async () => {
+  const mine = await call(stranger, 'GET', '/api/v1/applications');
+  const kept = await upload(stranger, mine.json.items[0].id, 'transcript', PDF(500), 'kept.pdf');
+  assert.equal(kept.status, 201, kept.text);
+  const old = (Date.now() - 2 * 3600e3) / 1000;
+  const keptPath = path.join(STORAGE, 'applications', kept.json.application_id, kept.json.id);
+  utimesSync(keptPath, old, old);
+  const orphanDir = path.join(STORAGE, 'applications', randomUUID());
+  mkdirSync(orphanDir, { recursive: true });
+  const orphan = path.join(orphanDir, randomUUID());
+  const fresh = path.join(orphanDir, randomUUID());
+  writeFileSync(orphan, 'left by a worker killed between object and row');
+  writeFileSync(fresh, 'an upload that is writing its row right now');
+  utimesSync(orphan, old, old);
+  mkdirSync(path.join(STORAGE, 'tmp'), { recursive: true });
+  const tmp = path.join(STORAGE, 'tmp', 'upload.OLD123');
+  writeFileSync(tmp, 'x');
+  utimesSync(tmp, old, old);
+  assert.ok(await until(() => !existsSync(orphan) && !existsSync(tmp), 15000), 'the orphan and the old temporary file are swept');
+  assert.ok(existsSync(keptPath), 'an object with a row stays, however old');
+  assert.ok(existsSync(fresh), 'a recent object without a row stays (its row may be on the way)');
+  const d = await download(stranger, kept.json.id);
+  assert.equal(d.status, 200);
 });
