@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential autoconf automake pkgconf \
 	libfcgi-dev spawn-fcgi libpq-dev postgresql redis-server \
 	libhiredis-dev libcjson-dev libjwt-dev libcurl4-openssl-dev \
 	libssl-dev libsodium-dev check nginx curl wrk prometheus \
-	chromium valgrind clang libclang-rt-14-dev clang-format
+	chromium valgrind clang libclang-rt-14-dev clang-format clamav clamav-daemon
 
 NO_CONFIG_GOALS := deps clean distclean format help
 ifneq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)

@@ -21,6 +21,7 @@ const struct route api_routes[] = {
 #include "routes_eligibility.inc"
 #include "routes_applications.inc"
 #include "routes_documents.inc"
+#include "routes_document_requests.inc"
 #ifdef SCH_TEST_BUILD
 #include "routes_test.inc"
 #endif

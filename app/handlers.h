@@ -8,6 +8,7 @@
 #include "accounts.h"
 #include "accounts_email.h"
 #include "applications.h"
+#include "document_requests.h"
 #include "documents.h"
 #include "eligibility_api.h"
 #include "ops.h"

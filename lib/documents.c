@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "buf.h"
+#include "clamav.h"
 #include "config.h"
 #include "document_file.h"
 #include "handler.h"
@@ -368,6 +369,37 @@ void documents_upload(struct ctx *c)
 	}
 	if (read_upload(c, &u, boundary) < 0)
 		goto out;
+	/* The scan comes before the type checks: a finding is named even in
+	 * a file that is not a PDF, PNG or JPEG (EICAR is plain text). */
+	if (c->w->cfg->clamav_socket != NULL && u.fd >= 0) {
+		char sig[128];
+		struct buf j;
+		int found = clamav_scan_file(c->w->cfg->clamav_socket, u.tmp, sig, sizeof(sig),
+		                             CLAMAV_TIMEOUT_MS);
+
+		if (found < 0) {
+			handler_unavailable(c, "the virus scanner is unavailable; try again");
+			goto out;
+		}
+		if (found == 1) {
+			buf_init(&j, c->arena);
+			buf_puts(&j, "{\"signature\":");
+			buf_json_str(&j, sig);
+			buf_puts(&j, ",\"filename\":");
+			buf_json_str(&j, u.filename);
+			buf_putc(&j, '}');
+			if (buf_cstr(&j) == NULL ||
+			    audit_record(c, NULL, "document.infected", "application",
+			                 PQgetvalue(r, 0, 2), NULL, j.data) < 0)
+				handler_unavailable(c, "the audit log is unavailable; try again");
+			else
+				handler_invalid(c, "file",
+				                arena_printf(c->arena,
+				                             "%s found: the file was not stored",
+				                             sig));
+			goto out;
+		}
+	}
 	if ((spec = find_kind(docs, u.kind)) == NULL) {
 		handler_invalid(c, "kind", "is not a document this period asks for");
 		goto out;

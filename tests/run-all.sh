@@ -89,6 +89,9 @@ count_node "$logs/pool.log"
 # One worker and a 60 MB limit: a 50 MB upload must not grow it.
 MAX_UPLOAD_MB=60 SCHOLARSHIP_WORKERS=1 suite uploads node_suite uploads
 count_node "$logs/uploads.log"
+# Virus scanning against a clamd of its own (tests/clamav/run.sh starts it).
+suite clamav tests/clamav/run.sh "$bindir"
+count_node "$logs/clamav.log"
 suite browser node_suite browser
 count_node "$logs/browser.log"
 

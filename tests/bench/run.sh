@@ -25,6 +25,9 @@
 #   app-get          GET /api/v1/applications/{id} (admin)
 #   create-submit    create_submit.lua: loaded students create and submit
 #                    applications in fresh open periods; pairs per second
+# and documents: upload throughput (MB/s, a 5 MB PDF, 4 uploads at a time)
+# and downloads through X-Accel-Redirect (req/s) beside NGINX serving the
+# same file statically.
 # with targets (single reads >= 25 % of fcgi-hello, page 100 within 20 % of
 # page 1, p99 < 20 ms). A build without the list or submit route skips
 # those scenarios and says so. Missing a target is not a failure:
@@ -161,6 +164,10 @@ http {
         include $top/nginx/snippets/scholarship-security-headers.conf;
         location = /ceiling {
             return 200 "ok\n";
+        }
+        location = /static.pdf {
+            root $hello;
+            default_type application/pdf;
         }
         location /hello {
             fastcgi_pass unix:$hello/hello.sock;
@@ -516,6 +523,63 @@ if [ ${#names2[@]} -gt 0 ] || [ ${#cs_rounds[@]} -gt 0 ]; then
 	[ ${#cs_rounds[@]} -eq 0 ] ||
 		printf '%-44s %7.2f ms  %s\n' "create-submit p99 < 20 ms" "${cs_rounds[3]}" "$(verdict lt "${cs_rounds[3]}" 20)"
 fi
+
+# ---- documents: upload throughput, downloads through X-Accel-Redirect -----
+# A period asking for one PDF kind (max_mb 10); doc_uploads loaded students
+# each open an application and upload the same 5 MB PDF, doc_parallel at a
+# time (curl, multipart): MB/s over the whole batch. Then the stored file
+# is downloaded through the API (NGINX sends it after X-Accel-Redirect)
+# beside NGINX serving the same file statically, with wrk.
+echo
+echo "Documents (fs storage)"
+doc_uploads=${BENCH_DOC_UPLOADS:-40} doc_parallel=${BENCH_DOC_PARALLEL:-4}
+head -c $((5 * 1048576 - 9)) /dev/urandom | cat <(printf '%%PDF-1.7\n') - >"$dir/doc5.pdf"
+cp "$dir/doc5.pdf" "$hello/static.pdf"
+dsch=$(call "$admin_token" POST /api/v1/scholarships \
+	'{"code":"BENCH-DOC","name":"文件基準","name_en":"Bench documents","status":"active"}' | json_str id)
+[ "$(status)" = 201 ] || { log "creating the documents scholarship: $(status)"; exit 1; }
+dper=$(call "$admin_token" POST "/api/v1/scholarships/$dsch/periods" \
+	"{\"academic_year\":2090,\"term\":1,\"label\":\"Bench documents\",\"opens_at\":\"$opens\",\"closes_at\":\"$closes\",\"requires_reviewer_review\":false,\"required_documents\":[{\"kind\":\"doc\",\"label\":\"文件\",\"accepted_types\":[\"application/pdf\"],\"max_mb\":10,\"max_count\":20}]}" | json_str id)
+[ "$(status)" = 201 ] || { log "creating the documents period: $(status) $(cat "$dir/call.out")"; exit 1; }
+call "$admin_token" POST "/api/v1/periods/$dper/status" '{"status":"open"}' >/dev/null
+: >"$dir/doc-jobs.txt"
+while read -r _ tok; do
+	aid=$(call "$tok" POST /api/v1/applications "{\"period_id\":\"$dper\"}" | json_str id)
+	[ "$(status)" = 201 ] || { log "documents: creating an application answers $(status)"; exit 1; }
+	printf '%s %s\n' "$tok" "$aid" >>"$dir/doc-jobs.txt"
+done < <(sed -n "2,$((doc_uploads + 1))p" "$dir/tokens.txt")
+upload_one() { # upload_one TOKEN APPLICATION: prints the HTTP status
+	curl -sS -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $1" \
+		-F kind=doc -F "file=@$dir/doc5.pdf;type=application/pdf" "$base/api/v1/applications/$2/documents"
+}
+export -f upload_one
+export dir base
+t0=$(date +%s.%N)
+# shellcheck disable=SC2016 # $0 and $1 are the inner bash's
+xargs -P "$doc_parallel" -L 1 bash -c 'upload_one "$0" "$1"' <"$dir/doc-jobs.txt" >"$dir/doc-status.txt"
+t1=$(date +%s.%N)
+ok=$(grep -c '^201$' "$dir/doc-status.txt" || true)
+awk -v n="$ok" -v all="$doc_uploads" -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v p="$doc_parallel" \
+	'BEGIN { printf "  upload: %d of %d uploads of a 5 MB PDF stored in %.2f s, %d at a time: %.1f MB/s, %.1f uploads/s\n", n, all, t, p, n * 5 / t, n / t }'
+read -r tok aid < <(head -1 "$dir/doc-jobs.txt")
+doc_id=$(call "$tok" GET "/api/v1/applications/$aid/documents" | json_str id)
+if [ "$ok" != "$doc_uploads" ] || [ -z "$doc_id" ]; then
+	log "documents: some uploads failed ($(sort "$dir/doc-status.txt" | uniq -c | tr '\n' ' '))"
+	exit 1
+fi
+url[doc-static]="http://127.0.0.1:$bench_port/static.pdf"
+url[doc-accel]="$base/api/v1/documents/$doc_id/content"
+hdr[doc-accel]="Authorization: Bearer $tok"
+cmp -s <(curl -fsS -H "${hdr[doc-accel]}" "${url[doc-accel]}") "$dir/doc5.pdf" ||
+	{ log "documents: the downloaded file differs from the uploaded one"; exit 1; }
+measure doc-static doc-accel
+printf '  %-14s %9s %7s %8s %8s %13s %12s\n' scenario req/s spread "p50 ms" "p99 ms" "errors (sum)" "MB/s"
+for n in doc-static doc-accel; do
+	printf '  %-14s %9.0f %6s%% %8.2f %8.2f %13d %12.0f\n' "$n" "${m_rps[$n]}" "${s_rps[$n]}" "${m_p50[$n]}" \
+		"${m_p99[$n]}" "${errs[$n]}" "$(awk -v r="${m_rps[$n]}" 'BEGIN { print r * 5 }')"
+done
+printf '  downloads through the API (auth, scope, audit row, X-Accel-Redirect) at %s %% of NGINX serving the file statically\n' \
+	"$(pct "${m_rps[doc-accel]}" "${m_rps[doc-static]}")"
 
 # ---- what the servers said ----------------------------------------------
 echo
