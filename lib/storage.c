@@ -1,17 +1,21 @@
 /*
- * storage.c -- the fs backend of storage.h.
+ * storage.c -- the fs backend of storage.h, and the dispatch to the s3
+ * backend (storage_s3.c) when STORAGE_BACKEND=s3.
  *
  * Objects are files under STORAGE_DIR named by their key; keys have the
  * fixed shape applications/<uuid>/<uuid>, checked here again so that no
  * caller can turn a key into a path outside the storage. Temporary files
  * live in STORAGE_DIR/tmp, on the same file system, so that storing is a
- * rename.
+ * rename. The s3 backend streams its uploads from the same temporary
+ * directory, so storage_tmp_open is shared; keys are checked here for
+ * both backends.
  */
 #include "storage.h"
 
 #include "arena.h"
 #include "config.h"
 #include "log.h"
+#include "storage_s3.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +94,8 @@ int storage_check(const struct config *cfg)
 	if (n < 0 || (size_t)n >= sizeof(path) || mkdir_one(cfg->storage_dir) < 0 ||
 	    mkdir_one(path) < 0)
 		return -1;
+	if (cfg->storage_backend == CFG_STORAGE_S3)
+		return s3_check(cfg);
 	snprintf(path, sizeof(path), "%s/applications", cfg->storage_dir);
 	return mkdir_one(path);
 }
@@ -97,11 +103,16 @@ int storage_check(const struct config *cfg)
 int storage_put(const struct config *cfg, const char *tmp, const char *key, long long size,
                 const char *sha256_hex, const char *content_type)
 {
-	(void)size, (void)sha256_hex, (void)content_type; /* the s3 backend's */
-
 	char dir[4096], dst[4096];
 	int fd, n, m;
 
+	if (cfg->storage_backend == CFG_STORAGE_S3) {
+		if (key_ok(key))
+			return s3_put(cfg, tmp, key, size, sha256_hex, content_type);
+		log_error("storage: refusing key %.100s", key);
+		unlink(tmp);
+		return -1;
+	}
 	n = snprintf(dir, sizeof(dir), "%s/%.*s", cfg->storage_dir, (int)(strlen(KEY_PREFIX) + 36),
 	             key);
 	m = snprintf(dst, sizeof(dst), "%s/%s", cfg->storage_dir, key);
@@ -144,6 +155,8 @@ int storage_remove(const struct config *cfg, const char *key)
 
 	if (!key_ok(key) || n < 0 || (size_t)n >= sizeof(path))
 		return -1;
+	if (cfg->storage_backend == CFG_STORAGE_S3)
+		return s3_remove(cfg, key);
 	if (unlink(path) == 0 || errno == ENOENT)
 		return 0;
 	log_error("storage: unlink %s: %s", path, strerror(errno));
@@ -158,6 +171,11 @@ char *storage_accel_uri(struct arena *a, const char *key)
 char *storage_presign(const struct config *cfg, struct arena *a, const char *key,
                       const char *disposition, const char *content_type)
 {
-	(void)cfg, (void)a, (void)key, (void)disposition, (void)content_type;
-	return NULL; /* the fs backend has no URLs of its own */
+	if (cfg->storage_backend != CFG_STORAGE_S3)
+		return NULL; /* the fs backend has no URLs of its own */
+	if (!key_ok(key)) {
+		log_error("storage: refusing key %.100s", key);
+		return NULL;
+	}
+	return s3_presign(cfg, a, key, disposition, content_type);
 }

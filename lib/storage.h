@@ -5,10 +5,14 @@
  *
  * An upload is first streamed into a temporary file of the storage
  * (storage_tmp_open), then stored under its key (storage_put); a failure
- * at any step leaves nothing behind. This slice has the fs backend:
- * STORAGE_DIR/tmp for the temporary files, STORAGE_DIR/<key> for objects
- * (fsync of the file, rename, fsync of the directory), served by NGINX
- * from the internal location /_protected/ (X-Accel-Redirect).
+ * at any step leaves nothing behind. Temporary files live in
+ * STORAGE_DIR/tmp with both backends. Each function branches on
+ * cfg->storage_backend:
+ *   fs  STORAGE_DIR/<key> for objects (fsync of the file, rename, fsync of
+ *       the directory), served by NGINX from the internal location
+ *       /_protected/ (X-Accel-Redirect);
+ *   s3  objects in MINIO_BUCKET_NAME through storage_s3.c (SigV4 with
+ *       libcurl, a streamed PUT), downloads by presigned URL (s3sign.c).
  */
 #ifndef SCH_STORAGE_H
 #define SCH_STORAGE_H

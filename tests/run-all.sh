@@ -92,6 +92,9 @@ count_node "$logs/uploads.log"
 # Virus scanning against a clamd of its own (tests/clamav/run.sh starts it).
 suite clamav tests/clamav/run.sh "$bindir"
 count_node "$logs/clamav.log"
+# STORAGE_BACKEND=s3 against s3rver behind a SigV4-verifying proxy (tests/s3/run.sh starts both).
+suite s3 tests/s3/run.sh "$bindir"
+count_node "$logs/s3.log"
 suite browser node_suite browser
 count_node "$logs/browser.log"
 

@@ -27,6 +27,7 @@ Suite *csv_suite(void);
 Suite *application_suite(void);
 Suite *multipart_suite(void);
 Suite *document_file_suite(void);
+Suite *s3sign_suite(void);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
