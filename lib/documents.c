@@ -2,9 +2,9 @@
  * documents.c -- the document routes of documents.h.
  *
  * Upload, in order: the application is checked first (the owner's, still
- * editable: else 404/409 before a byte is read); the body is parsed as it
- * is read (multipart.h) into a temporary file of the storage, with its
- * size bounded as it grows (413), its SHA-256 and its first bytes kept;
+ * editable: else 404/409 before a byte is read); the body is streamed
+ * into a temporary file of the storage (upload.h: size bounded as it
+ * grows, SHA-256 and first bytes kept) and scanned when clamd is set up;
  * then the kind, the file type (magic bytes only) and the size are
  * checked against the period's required_documents; the file is stored
  * under applications/{application}/{document}; last, in one transaction
@@ -18,16 +18,15 @@
 #include "arena.h"
 #include "audit.h"
 #include "buf.h"
-#include "clamav.h"
 #include "config.h"
 #include "document_file.h"
 #include "handler.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
-#include "multipart.h"
 #include "router.h"
 #include "storage.h"
+#include "upload.h"
 #include "validate.h"
 #include "worker.h"
 
@@ -66,143 +65,6 @@ static const struct db_stmt q_insert = {
 
 static const char not_found[] = "there is no such application";
 
-/* ---- the upload's state, fed by the multipart parser ---------------------- */
-
-struct upload {
-	struct ctx *c;
-	int fd;         /* the temporary file, or -1 */
-	char tmp[4096]; /* its path */
-	enum { PART_NONE, PART_KIND, PART_FILE } part;
-	int files;
-	char kind[65];
-	size_t kind_len;
-	const char *filename;
-	unsigned char head[DOCFILE_HEAD];
-	size_t head_len;
-	unsigned long long size, max;
-	crypto_hash_sha256_state sha;
-	const char *refusal; /* why a callback stopped the parse */
-	int status;          /* and the answer it calls for */
-};
-
-static int stop(struct upload *u, int status, const char *why)
-{
-	u->status = status, u->refusal = why;
-	return -1;
-}
-
-static int on_part(void *ud, const struct mp_part *p)
-{
-	struct upload *u = ud;
-
-	if (strcmp(p->name, "kind") == 0) {
-		u->part = PART_KIND, u->kind_len = 0;
-		return 0;
-	}
-	if (strcmp(p->name, "file") != 0)
-		return stop(u, 422, "only the fields kind and file are accepted");
-	if (u->files++ > 0)
-		return stop(u, 422, "send one file per request");
-	u->part = PART_FILE;
-	u->filename = docfile_display_name(u->c->arena, p->filename ? p->filename : "");
-	if (u->filename == NULL)
-		return stop(u, 500, NULL);
-	if ((u->fd = storage_tmp_open(u->c->w->cfg, u->tmp, sizeof(u->tmp))) < 0)
-		return stop(u, 503, "the document storage is unavailable; try again");
-	crypto_hash_sha256_init(&u->sha);
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w, n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int on_data(void *ud, const char *data, size_t n)
-{
-	struct upload *u = ud;
-
-	if (u->part == PART_KIND) {
-		if (u->kind_len + n >= sizeof(u->kind))
-			return stop(u, 422, "kind is too long");
-		memcpy(u->kind + u->kind_len, data, n);
-		u->kind[u->kind_len += n] = '\0';
-		return 0;
-	}
-	if (u->part != PART_FILE)
-		return 0;
-	if ((u->size += n) > u->max)
-		return stop(u, 413, "the file is larger than this deployment accepts");
-	if (u->head_len < DOCFILE_HEAD) {
-		size_t k = n < DOCFILE_HEAD - u->head_len ? n : DOCFILE_HEAD - u->head_len;
-
-		memcpy(u->head + u->head_len, data, k);
-		u->head_len += k;
-	}
-	crypto_hash_sha256_update(&u->sha, (const unsigned char *)data, n);
-	if (write_all(u->fd, data, n) < 0) {
-		log_error("documents: writing %s: %s", u->tmp, strerror(errno));
-		return stop(u, 503, "the document storage is unavailable; try again");
-	}
-	return 0;
-}
-
-static int on_part_end(void *ud)
-{
-	struct upload *u = ud;
-
-	u->part = PART_NONE;
-	return 0;
-}
-
-static void upload_discard(struct upload *u)
-{
-	if (u->fd >= 0) {
-		close(u->fd);
-		unlink(u->tmp);
-		u->fd = -1;
-	}
-}
-
-/* Parse the whole body into u; 0, or -1 with the answer given. */
-static int read_upload(struct ctx *c, struct upload *u, const char *boundary)
-{
-	static const struct mp_callbacks cb = {on_part, on_data, on_part_end};
-	struct mp_parser mp;
-	char buf[65536];
-	ssize_t n;
-	int rc = MP_OK;
-
-	mp_init(&mp, boundary, &cb, u);
-	while (rc == MP_OK && (n = c->body_read(c->body_src, buf, sizeof(buf))) > 0)
-		rc = mp_feed(&mp, buf, (size_t)n);
-	if (rc == MP_OK)
-		rc = mp_finish(&mp);
-	if (rc == MP_OK)
-		return 0;
-	if (rc == MP_ABORTED && u->status == 500)
-		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
-	else if (rc == MP_ABORTED && u->status == 503)
-		handler_unavailable(c, u->refusal);
-	else if (rc == MP_ABORTED)
-		resp_problem(c->resp, c->req, u->status, u->refusal, NULL, 0);
-	else
-		resp_problem(
-		    c->resp, c->req, 400,
-		    arena_printf(c->arena, "the multipart body is malformed: %s", mp_error(&mp)),
-		    NULL, 0);
-	return -1;
-}
-
 /* ---- checks against the period's required_documents ---------------------- */
 
 static const cJSON *find_kind(const cJSON *docs, const char *kind)
@@ -223,10 +85,11 @@ static int accepts(const cJSON *spec, const char *type)
 {
 	const cJSON *t;
 
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(
-	                          spec, "accepted_types")) if (cJSON_IsString(t) &&
-	                                                       strcmp(t->valuestring, type) ==
-	                                                           0) return 1;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(spec, "accepted_types"))
+	{
+		if (cJSON_IsString(t) && strcmp(t->valuestring, type) == 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -262,19 +125,6 @@ static int check_file(struct ctx *c, struct upload *u, const cJSON *spec, const 
 		return -1;
 	}
 	return 0;
-}
-
-/* A random (version 4) UUID as text, in out[37]. */
-static void new_uuid(char out[37])
-{
-	unsigned char b[16];
-
-	randombytes_buf(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-	         b[13], b[14], b[15]);
 }
 
 /* Write the row of a stored object; answers 201, or removes the object
@@ -325,93 +175,55 @@ removed:
 	storage_remove(c->w->cfg, key);
 }
 
-void documents_upload(struct ctx *c)
+/* The application the upload is for: the owner's, still editable. Its
+ * row (editable, required_documents, id), or NULL when answered. */
+static PGresult *target(struct ctx *c)
 {
-	const char *p[2] = {c->req->path_ids[0], c->user_id}, *type, *ct;
-	unsigned char md[crypto_hash_sha256_BYTES];
-	char boundary[MP_BOUNDARY_MAX + 1], id[37], sha[2 * crypto_hash_sha256_BYTES + 1];
-	const cJSON *docs, *spec;
-	struct upload u = {.c = c, .fd = -1};
+	const char *p[2] = {c->req->path_ids[0], c->user_id};
 	enum db_err err;
 	PGresult *r;
-	const char *app;
-	char *key;
 
-	u.max = (unsigned long long)c->w->cfg->max_upload_mb * 1048576ULL;
-	ct = http_param(c->req, "CONTENT_TYPE");
-	if (ct == NULL || mp_boundary(ct, boundary, sizeof(boundary)) < 0) {
-		resp_problem(c->resp, c->req, 400, "multipart/form-data needs a valid boundary",
-		             NULL, 0);
-		return;
-	}
-	if (c->req->content_length > 0 &&
-	    (unsigned long long)c->req->content_length > u.max + 65536) {
-		resp_problem(c->resp, c->req, 413,
-		             "the file is larger than this deployment accepts", NULL, 0);
-		return;
-	}
-	if ((r = db_exec(&c->w->db, c->arena, &q_target, p, &err, NULL)) == NULL) {
+	if ((r = db_exec(&c->w->db, c->arena, &q_target, p, &err, NULL)) == NULL)
 		app_db_fail(c, err);
-		return;
-	}
-	if (PQntuples(r) != 1) {
+	else if (PQntuples(r) != 1)
 		resp_problem(c->resp, c->req, 404, not_found, NULL, 0);
-		return;
-	}
-	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+	else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
 		resp_problem(c->resp, c->req, 409, "the application can no longer be changed", NULL,
 		             0);
+	else
+		return r;
+	return NULL;
+}
+
+void documents_upload(struct ctx *c)
+{
+	const char *type, *app;
+	char id[37], sha[65], *key;
+	const cJSON *docs, *spec;
+	struct upload u;
+	PGresult *r;
+
+	if (upload_begin(c, &u, (unsigned long long)c->w->cfg->max_upload_mb * 1048576ULL, 1) < 0 ||
+	    (r = target(c)) == NULL)
 		return;
-	}
 	if ((docs = app_parsed(c, r, 1)) == NULL) {
 		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
 		return;
 	}
-	if (read_upload(c, &u, boundary) < 0)
-		goto out;
+	/* The application's id as the database writes it (lower case). */
+	app = PQgetvalue(r, 0, 2);
 	/* The scan comes before the type checks: a finding is named even in
 	 * a file that is not a PDF, PNG or JPEG (EICAR is plain text). */
-	if (c->w->cfg->clamav_socket != NULL && u.fd >= 0) {
-		char sig[128];
-		struct buf j;
-		int found = clamav_scan_file(c->w->cfg->clamav_socket, u.tmp, sig, sizeof(sig),
-		                             CLAMAV_TIMEOUT_MS);
-
-		if (found < 0) {
-			handler_unavailable(c, "the virus scanner is unavailable; try again");
-			goto out;
-		}
-		if (found == 1) {
-			buf_init(&j, c->arena);
-			buf_puts(&j, "{\"signature\":");
-			buf_json_str(&j, sig);
-			buf_puts(&j, ",\"filename\":");
-			buf_json_str(&j, u.filename);
-			buf_putc(&j, '}');
-			if (buf_cstr(&j) == NULL ||
-			    audit_record(c, NULL, "document.infected", "application",
-			                 PQgetvalue(r, 0, 2), NULL, j.data) < 0)
-				handler_unavailable(c, "the audit log is unavailable; try again");
-			else
-				handler_invalid(c, "file",
-				                arena_printf(c->arena,
-				                             "%s found: the file was not stored",
-				                             sig));
-			goto out;
-		}
-	}
+	if (upload_read(&u) < 0 || upload_scan(&u, "application", app) < 0)
+		return;
 	if ((spec = find_kind(docs, u.kind)) == NULL) {
 		handler_invalid(c, "kind", "is not a document this period asks for");
 		goto out;
 	}
 	if (check_file(c, &u, spec, &type) < 0)
 		goto out;
-	crypto_hash_sha256_final(&u.sha, md);
-	sodium_bin2hex(sha, sizeof(sha), md, sizeof(md));
-	new_uuid(id);
-	close(u.fd), u.fd = -1;
-	/* The application's id as the database writes it (lower case). */
-	app = PQgetvalue(r, 0, 2);
+	upload_finish(&u, sha);
+	upload_new_uuid(id);
 	key = arena_printf(c->arena, "applications/%s/%s", app, id);
 	if (key == NULL || storage_put(c->w->cfg, u.tmp, key, (long long)u.size, sha, type) < 0) {
 		handler_unavailable(c, "the document storage is unavailable; try again");

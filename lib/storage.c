@@ -3,8 +3,9 @@
  * backend (storage_s3.c) when STORAGE_BACKEND=s3.
  *
  * Objects are files under STORAGE_DIR named by their key; keys have the
- * fixed shape applications/<uuid>/<uuid>, checked here again so that no
- * caller can turn a key into a path outside the storage. Temporary files
+ * fixed shapes applications/<uuid>/<uuid> and periods/<uuid>/<uuid>,
+ * checked here again so that no caller can turn a key into a path outside
+ * the storage. Temporary files
  * live in STORAGE_DIR/tmp, on the same file system, so that storing is a
  * rename. The s3 backend streams its uploads from the same temporary
  * directory, so storage_tmp_open is shared; keys are checked here for
@@ -25,25 +26,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KEY_PREFIX "applications/"
-
 /* Is c a character of a UUID's text form? */
 static int uuid_char(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
 }
 
-/* applications/<36 uuid chars>/<36 uuid chars> */
-static int key_ok(const char *key)
+/*
+ * The length of key's first segment with its '/' when key has one of the
+ * two shapes keys have, else 0: applications/<uuid>/<uuid> (documents)
+ * and periods/<uuid>/<uuid> (terms documents; lib/period_terms.c).
+ */
+static size_t key_ok(const char *key)
 {
-	size_t i, n = strlen(KEY_PREFIX);
+	static const char *const prefixes[] = {"applications/", "periods/"};
+	size_t i, k, n;
 
-	if (strncmp(key, KEY_PREFIX, n) != 0 || strlen(key) != n + 73 || key[n + 36] != '/')
-		return 0;
-	for (i = n; key[i]; i++)
-		if (i != n + 36 && !uuid_char(key[i]))
-			return 0;
-	return 1;
+	for (k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
+		n = strlen(prefixes[k]);
+		if (strncmp(key, prefixes[k], n) != 0 || strlen(key) != n + 73 ||
+		    key[n + 36] != '/')
+			continue;
+		for (i = n; key[i]; i++)
+			if (i != n + 36 && !uuid_char(key[i]))
+				return 0;
+		return n;
+	}
+	return 0;
 }
 
 static int mkdir_one(const char *path)
@@ -104,6 +113,7 @@ int storage_put(const struct config *cfg, const char *tmp, const char *key, long
                 const char *sha256_hex, const char *content_type)
 {
 	char dir[4096], dst[4096];
+	size_t prefix = key_ok(key);
 	int fd, n, m;
 
 	if (cfg->storage_backend == CFG_STORAGE_S3) {
@@ -113,16 +123,14 @@ int storage_put(const struct config *cfg, const char *tmp, const char *key, long
 		unlink(tmp);
 		return -1;
 	}
-	n = snprintf(dir, sizeof(dir), "%s/%.*s", cfg->storage_dir, (int)(strlen(KEY_PREFIX) + 36),
-	             key);
+	n = snprintf(dir, sizeof(dir), "%s/%.*s", cfg->storage_dir, (int)(prefix + 36), key);
 	m = snprintf(dst, sizeof(dst), "%s/%s", cfg->storage_dir, key);
-	if (!key_ok(key) || n < 0 || (size_t)n >= sizeof(dir) || m < 0 ||
-	    (size_t)m >= sizeof(dst)) {
+	if (prefix == 0 || n < 0 || (size_t)n >= sizeof(dir) || m < 0 || (size_t)m >= sizeof(dst)) {
 		log_error("storage: refusing key %.100s", key);
 		unlink(tmp);
 		return -1;
 	}
-	snprintf(dst, sizeof(dst), "%s/applications", cfg->storage_dir);
+	snprintf(dst, sizeof(dst), "%s/%.*s", cfg->storage_dir, (int)(prefix - 1), key);
 	if (mkdir_one(dst) < 0 || mkdir_one(dir) < 0)
 		goto fail;
 	snprintf(dst, sizeof(dst), "%s/%s", cfg->storage_dir, key);

@@ -100,19 +100,113 @@ async function send(path, { method, body, signal, auth, keepalive, headers: extr
   if (res.status !== 204 && /[/+]json\b/i.test(type)) {
     try { data = await res.json(); } catch { data = null; }
   }
-  if (!res.ok) {
-    const p = data && typeof data === 'object' ? data : {};
-    throw new ApiError({
-      status: res.status,
-      title: typeof p.title === 'string' ? p.title : res.statusText,
-      detail: typeof p.detail === 'string' ? p.detail : '',
-      errors: Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e.field === 'string') : [],
-      requestId: p.request_id || res.headers.get('X-Request-ID') || '',
-      type: typeof p.type === 'string' ? p.type : 'about:blank',
-      retryAfter: parseRetryAfter(res.headers.get('Retry-After')),
-    });
-  }
+  if (!res.ok) throw problem(res.status, res.statusText, data, (h) => res.headers.get(h));
   return data;
+}
+
+/** The ApiError of a non-2xx answer: its parsed JSON body (or null) and a header getter. */
+function problem(status, statusText, data, header) {
+  const p = data && typeof data === 'object' ? data : {};
+  return new ApiError({
+    status,
+    title: typeof p.title === 'string' ? p.title : statusText,
+    detail: typeof p.detail === 'string' ? p.detail : '',
+    errors: Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e.field === 'string') : [],
+    requestId: p.request_id || header('X-Request-ID') || '',
+    type: typeof p.type === 'string' ? p.type : 'about:blank',
+    retryAfter: parseRetryAfter(header('Retry-After')),
+  });
+}
+
+/** Runs attempt() and, on a 401 to a request that carried the token, once more after a renewal. */
+async function withRenewal(attempt) {
+  const sentToken = accessToken;
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || !sentToken || !unauthorizedHandler) throw err;
+    let renewed = false;
+    try { renewed = await unauthorizedHandler(); } catch { renewed = false; }
+    if (!renewed || !accessToken) throw err;
+    return attempt();
+  }
+}
+
+/**
+ * upload(path, formData, {onProgress, signal}) -- POSTs a multipart body
+ * with XMLHttpRequest (fetch reports no upload progress), with the same
+ * Authorization and Accept-Language headers as request(). onProgress(loaded,
+ * total) follows the bytes sent. Resolves to the parsed JSON answer; rejects
+ * with ApiError like request() (status 0 on a network failure), or with an
+ * AbortError when signal aborts. A 401 is retried once after a renewal.
+ */
+export function upload(path, formData, { onProgress, signal } = {}) {
+  return withRenewal(() => new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    xhr.setRequestHeader('Accept-Language', lang());
+    if (accessToken) xhr.setRequestHeader('Authorization', `Bearer ${accessToken}`);
+    if (onProgress) {
+      xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) onProgress(ev.loaded, ev.total); };
+    }
+    xhr.onload = () => {
+      let data = null;
+      if (/[/+]json\b/i.test(xhr.getResponseHeader('Content-Type') || '')) {
+        try { data = JSON.parse(xhr.responseText); } catch { data = null; }
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(problem(xhr.status, xhr.statusText, data, (h) => xhr.getResponseHeader(h)));
+    };
+    xhr.onerror = () => reject(new ApiError({ status: 0 }));
+    xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
+    if (signal) {
+      if (signal.aborted) { reject(new DOMException('The upload was cancelled.', 'AbortError')); return; }
+      signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    }
+    xhr.send(formData);
+  }));
+}
+
+/**
+ * requestBlob(path) -- GETs a file with the access token (a document's
+ * content needs the Authorization header, so a plain link cannot fetch it).
+ * Resolves to {blob, type, filename} (filename from Content-Disposition,
+ * '' when absent); rejects with ApiError like request().
+ */
+export function requestBlob(path, { signal } = {}) {
+  return withRenewal(async () => {
+    const headers = { Accept: '*/*', 'Accept-Language': lang() };
+    if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+    let res;
+    try {
+      res = await fetch(path, { headers, credentials: 'same-origin', cache: 'no-store', signal });
+    } catch (err) {
+      if (err.name === 'AbortError') throw err;
+      throw new ApiError({ status: 0 });
+    }
+    if (!res.ok) {
+      let data = null;
+      if (/[/+]json\b/i.test(res.headers.get('Content-Type') || '')) {
+        try { data = await res.json(); } catch { data = null; }
+      }
+      throw problem(res.status, res.statusText, data, (h) => res.headers.get(h));
+    }
+    const blob = await res.blob();
+    return { blob, type: res.headers.get('Content-Type') || blob.type, filename: dispositionName(res.headers.get('Content-Disposition')) };
+  });
+}
+
+/** The file name of a Content-Disposition header (RFC 6266 filename* first); '' when none. */
+export function dispositionName(value) {
+  if (!value) return '';
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(value);
+  if (star) {
+    try { return decodeURIComponent(star[2].trim()); } catch { /* fall through */ }
+  }
+  const plain = /filename\s*=\s*("((?:[^"\\]|\\.)*)"|[^;\s]+)/i.exec(value);
+  if (!plain) return '';
+  return plain[2] !== undefined ? plain[2].replace(/\\(.)/g, '$1') : plain[1];
 }
 
 /** Retry-After in seconds (delta-seconds or an HTTP date); 0 when absent or bad. */

@@ -5,7 +5,12 @@
 // student may continue a draft or a returned application, withdraw one
 // before a decision (POST .../withdraw {reason}) or delete a draft
 // (DELETE). Admins and super admins change the status and assign
-// reviewers (js/app-staff.js).
+// reviewers (js/app-staff.js). Everyone who may read the application
+// sees its documents (js/documents.js: download through a blob: URL;
+// staff preview images inline); the student uploads and deletes them
+// while the application is editable or waiting for documents. Document
+// requests (js/doc-requests.js): staff raise and cancel them, the student
+// sees the open ones and says when the files are uploaded.
 
 import { ErrorAlert, Field, Notice, formatDate, html, mountSignedIn, startPage, useLang } from './ui.js';
 import { useEffect, useState } from '/vendor/hooks.module.js';
@@ -13,6 +18,54 @@ import { API, request } from './api.js';
 import { t } from './i18n.js';
 import { LoadFailed, StageTimeline, StatusBadge, StatusHistory, formatAnswer, localName, param } from './apps.js';
 import { ReviewersForm, StatusForm } from './app-staff.js';
+import { DocList, DocumentsEditor, MissingDocs, kindLabel, loadDocuments } from './documents.js';
+import { RequestForm, RequestList, useDocRequests } from './doc-requests.js';
+
+const DOCS_EDITABLE = ['draft', 'returned', 'pending_documents'];
+
+function DocumentsSection({ app, me, specs, onAppChanged }) {
+  useLang();
+  const [docs, setDocs] = useState(null);
+  const [error, setError] = useState(null);
+  const reqs = useDocRequests(app.id);
+  useEffect(() => { loadDocuments(app.id).then(setDocs).catch((err) => { setError(err); setDocs([]); }); }, [app.id]);
+  const student = me.role === 'student';
+  const staff = me.role === 'admin' || me.role === 'super_admin';
+  const editable = student && DOCS_EDITABLE.includes(app.status);
+  const reloadAll = async () => {
+    await reqs.reload();
+    try { onAppChanged(await request(`${API}/applications/${encodeURIComponent(app.id)}`)); } catch { /* the page keeps the last copy */ }
+  };
+  const open = (reqs.items || []).filter((r) => r.status === 'open');
+  const list = docs || [];
+  const kinds = [...specs.map((s) => s.kind), ...list.map((d) => d.kind).filter((k, i, a) => !specs.some((s) => s.kind === k) && a.indexOf(k) === i)];
+  return html`
+    <section class="section-card" aria-labelledby="documents-title" id="documents">
+      <h2 id="documents-title">${t('docs.title')}</h2>
+      <${ErrorAlert} id="documents-alert" error=${error} title=${t('docs.loadFailed')} />
+      ${student && open.length > 0 && html`<div class="doc-requests-box" id="student-requests">
+        <h3>${t('docreq.openTitle')}</h3>
+        <${RequestList} reqs=${reqs.items} specs=${specs} staff=${false} onChanged=${reloadAll} />
+      </div>`}
+      ${docs === null ? html`<p class="muted" role="status">${t('common.loading')}</p>`
+        : editable ? html`<${DocumentsEditor} specs=${specs} docs=${list} setDocs=${setDocs} ensureApp=${async () => app} />`
+          : html`
+            ${student && html`<${MissingDocs} specs=${specs} docs=${list} />`}
+            ${list.length === 0 ? html`<p class="muted" id="documents-none">${t('docs.noneYet')}</p>`
+              : kinds.filter((k) => list.some((d) => d.kind === k)).map((k) => html`<div key=${k} class="doc-group">
+                <h3 class="doc-kind-group">${kindLabel(specs.find((s) => s.kind === k), k)}</h3>
+                <${DocList} docs=${list.filter((d) => d.kind === k)} preview=${!student} />
+              </div>`)}`}
+    </section>
+    ${staff && html`<section class="section-card" aria-labelledby="docreq-title" id="document-requests">
+      <h2 id="docreq-title">${t('docreq.title')}</h2>
+      <${ErrorAlert} id="docreq-load-alert" error=${reqs.error} title=${t('docreq.loadFailed')} />
+      <${RequestForm} key=${app.status} app=${app} specs=${specs} onCreated=${reloadAll} />
+      <h3>${t('docreq.listTitle')}</h3>
+      ${reqs.items === null ? html`<p class="muted" role="status">${t('common.loading')}</p>`
+        : html`<${RequestList} reqs=${reqs.items} specs=${specs} staff=${true} onChanged=${reloadAll} />`}
+    </section>`}`;
+}
 
 const WITHDRAWABLE = ['draft', 'submitted', 'under_review', 'pending_documents', 'returned'];
 
@@ -73,6 +126,7 @@ function Detail({ me }) {
   useLang();
   const [app, setApp] = useState(null);
   const [fields, setFields] = useState([]);
+  const [specs, setSpecs] = useState([]);
   const [subs, setSubs] = useState([]);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -80,7 +134,8 @@ function Detail({ me }) {
       .then((a) => {
         setApp(a);
         request(`${API}/periods/${encodeURIComponent(a.period_id)}`)
-          .then((p) => setFields(p?.form_fields || [])).catch(() => {});
+          .then((p) => { setFields(p?.form_fields || []); setSpecs(Array.isArray(p?.required_documents) ? p.required_documents : []); })
+          .catch(() => {});
         request(`${API}/scholarships/${encodeURIComponent(a.scholarship_id)}`)
           .then((x) => setSubs(x?.sub_types || [])).catch(() => {});
       })
@@ -122,6 +177,7 @@ function Detail({ me }) {
           return html`<div key=${k}><dt>${f ? localName(f, 'label') : k}</dt><dd>${formatAnswer(f, app.answers?.[k])}</dd></div>`;
         })}</dl>`}
     </section>
+    <${DocumentsSection} app=${app} me=${me} specs=${specs} onAppChanged=${setApp} />
     ${staff && html`<section class="section-card" aria-labelledby="status-title">
       <h2 id="status-title">${t('staff.statusTitle')}</h2>
       <${StatusForm} key=${app.id} app=${app} me=${me} onChanged=${setApp} />

@@ -2,7 +2,10 @@
 // ?application=<id> to continue a draft or a returned application).
 // Steps: sub-types (one, or several in order of preference), the answers
 // of the period's form (checked here as the server checks them), the
-// terms (when the period has a terms document), review and submit.
+// documents the period asks for (js/documents.js: a drop zone per kind,
+// checks before upload, progress, the server's refusals, what is still
+// required), the terms (when the period has a terms document), review
+// (which names the required documents still missing) and submit.
 // The draft is created by POST /applications when the first step is left;
 // sub-types and answers are saved with PATCH /applications/{id} and
 // If-Match; POST /applications/{id}/submit {accept_terms} submits. The
@@ -15,6 +18,7 @@ import { t } from './i18n.js';
 import {
   LoadFailed, NoAccess, checkAnswer, errorsUnder, formatAnswer, ifMatch, localName, money, param,
 } from './apps.js';
+import { DocumentsEditor, kindLabel, loadDocuments, missingKinds } from './documents.js';
 
 const EDITABLE = ['draft', 'returned'];
 
@@ -37,7 +41,8 @@ async function load() {
   if (!app && item?.applied && item.application_id) {
     app = await request(`${API}/applications/${encodeURIComponent(item.application_id)}`);
   }
-  return { period, scholarship, item, app };
+  const docs = app ? await loadDocuments(app.id) : [];
+  return { period, scholarship, item, app, docs };
 }
 
 /** The UI value of an answer (strings for inputs). */
@@ -139,13 +144,18 @@ function Wizard({ data }) {
   const { period, scholarship, item } = data;
   const fields = period.form_fields || [];
   const subs = scholarship.sub_types || [];
+  const specs = Array.isArray(period.required_documents) ? period.required_documents : [];
   const steps = [
     ...(subs.length > 0 ? ['sub_types'] : []),
     ...(fields.length > 0 ? ['answers'] : []),
+    ...(specs.length > 0 ? ['documents'] : []),
     ...(period.terms_document ? ['terms'] : []),
     'review',
   ];
   const [app, setApp] = useState(data.app);
+  const [docs, setDocs] = useState(data.docs || []);
+  const appRef = useRef(data.app);
+  appRef.current = app;
   const [step, setStep] = useState(0);
   const [chosen, setChosen] = useState(data.app?.sub_types || (item?.sub_types?.length === 1 ? [...item.sub_types] : []));
   const [values, setValues] = useState(() => Object.fromEntries(fields.map((f) => [f.key, toUi(f, data.app?.answers?.[f.key])])));
@@ -164,6 +174,7 @@ function Wizard({ data }) {
   const shownHere = {
     sub_types: ['sub_types'],
     answers: fields.map((f) => `answers.${f.key}`),
+    documents: [],
     terms: ['accept_terms'],
     review: [],
   }[current];
@@ -177,8 +188,9 @@ function Wizard({ data }) {
   }
 
   async function ensureDraft(subTypes) {
-    if (app) return app;
+    if (appRef.current) return appRef.current;
     const created = await request(`${API}/applications`, { method: 'POST', body: { period_id: period.id, sub_types: subTypes } });
+    appRef.current = created;
     setApp(created);
     window.history.replaceState(null, '', `/apply.html?application=${encodeURIComponent(created.id)}`);
     return created;
@@ -235,7 +247,7 @@ function Wizard({ data }) {
       ok = accepted;
       setLocal(ok ? {} : { accept_terms: t('apply.acceptFirst') });
       if (ok && !app) ok = !!(await run(() => ensureDraft(chosen)));
-    }
+    } else if (current === 'documents' && !app) ok = !!(await run(() => ensureDraft(chosen)));
     if (ok) { setSaved(false); setStep(step + 1); }
   }
 
@@ -259,7 +271,9 @@ function Wizard({ data }) {
     if (current !== 'review' || !error?.errors?.length) return;
     const f = error.errors.map((e) => e.field);
     const target = f.includes('sub_types') ? 'sub_types'
-      : f.some((x) => x.startsWith('answers.')) ? 'answers' : f.includes('accept_terms') ? 'terms' : null;
+      : f.some((x) => x.startsWith('answers.')) ? 'answers'
+        : f.some((x) => x === 'documents' || x.startsWith('documents.')) ? 'documents'
+          : f.includes('accept_terms') ? 'terms' : null;
     if (target && steps.includes(target)) setStep(steps.indexOf(target));
   }, [error]);
 
@@ -288,6 +302,8 @@ function Wizard({ data }) {
           chosen=${chosen} setChosen=${setChosen} error=${fieldMsg('sub_types')} />`}
         ${current === 'answers' && fields.map((f) => html`<${AnswerField} key=${f.key} field=${f} value=${values[f.key]}
           error=${answerErrors[f.key]} onValue=${(v) => { setValues({ ...values, [f.key]: v }); setSaved(false); }} />`)}
+        ${current === 'documents' && html`<${DocumentsEditor} specs=${specs} docs=${docs} setDocs=${setDocs}
+          ensureApp=${() => ensureDraft(chosen)} />`}
         ${current === 'terms' && html`
           <p>${t('apply.termsIntro')}</p>
           <p class="terms-doc" id="terms-document">${period.terms_document}</p>
@@ -301,9 +317,17 @@ function Wizard({ data }) {
               <dd>${chosen.map(subName).join(' › ') || t('answer.none')}</dd></div>`}
             ${fields.map((f) => html`<div key=${f.key}><dt>${localName(f, 'label')}</dt>
               <dd>${formatAnswer(f, toApi(f, values[f.key]))}</dd></div>`)}
+            ${specs.length > 0 && html`<div><dt>${t('apply.step.documents')}</dt>
+              <dd id="review-documents">${docs.length ? docs.map((d) => `${kindLabel(specs.find((x) => x.kind === d.kind), d.kind)}: ${d.filename}`).join(' · ') : t('answer.none')}</dd></div>`}
             ${period.terms_document && html`<div><dt>${t('apply.step.terms')}</dt>
               <dd>${accepted ? t('apply.accepted') : t('apply.notAccepted')}</dd></div>`}
           </dl>
+          ${missingKinds(specs, docs).length > 0 && html`<div class="alert doc-missing" id="review-missing">
+            <p class="alert-title">${t('docs.missingTitle')}</p>
+            <ul class="alert-list">${missingKinds(specs, docs).map((x) => html`<li key=${x.kind}>${kindLabel(x)}</li>`)}</ul>
+            <p><button type="button" class="btn btn-quiet btn-small" id="to-documents"
+              onClick=${() => setStep(steps.indexOf('documents'))}>${t('docs.goUpload')}</button></p>
+          </div>`}
           <p class="muted">${t('apply.reviewNote')}</p>`}
         <div class="form-actions">
           ${step > 0 && html`<button type="button" class="btn btn-quiet" onClick=${back} disabled=${busy}>${t('apply.back')}</button>`}
