@@ -10,6 +10,7 @@
 #include "applications.h"
 #include "document_requests.h"
 #include "documents.h"
+#include "period_terms.h"
 #include "eligibility_api.h"
 #include "ops.h"
 #include "periods.h"
