@@ -5,7 +5,8 @@
 # during the run never land in the repository. A crash leaves its input in
 # build/fuzz/artifacts/ and makes the script exit non-zero; replay one with
 #   build/fuzz/fuzz_NAME build/fuzz/artifacts/NAME-crash-...
-# `make fuzz` runs this with FUZZ_SECONDS (default 60).
+# `make fuzz` runs this with FUZZ_SECONDS (default 60); FUZZ_ONLY=NAME runs
+# just tests/fuzz/fuzz_NAME.c (`make fuzz FUZZ_ONLY=multipart FUZZ_SECONDS=600`).
 set -euo pipefail
 
 secs=${1:?usage: run-libfuzzer.sh SECONDS}
@@ -35,7 +36,7 @@ max_len() {
 export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 failed=()
-for src in tests/fuzz/fuzz_*.c; do
+for src in tests/fuzz/fuzz_${FUZZ_ONLY:-*}.c; do
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
 	echo "== fuzz_$name: build"

@@ -6,18 +6,21 @@
 // named .pdf is 415); the kind's max_mb and max_count, exactly at the
 // limit and one byte over; a 0-byte file; unknown kinds and missing
 // files; malformed and truncated multipart bodies; scope (another
-// student, an unassigned reviewer and an admin of another scholarship get
-// 404; the assigned reviewer and a super admin download it); delete. After
-// every refused upload nothing is left: no row, no object, no temporary
+// student, an unassigned reviewer, an admin of another scholarship and
+// college staff of another college get 404; the assigned reviewer, a super
+// admin and the student's college download it); delete. After
+// every refused upload, a client that disconnects halfway and a storage
+// that cannot write, nothing is left: no row, no object, no temporary
 // file; the worker sweeps objects without a row and old temporary files
 // (STORAGE_SWEEP_EVERY_SECONDS=1 in tests/run-all.sh).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, existsSync, mkdirSync, writeFileSync, utimesSync } from 'node:fs';
+import net from 'node:net';
+import { readdirSync, existsSync, mkdirSync, writeFileSync, utimesSync, renameSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { BASE, http, isProblem, psql, run, TOP, BINDIR, until } from '../lib/stack.mjs';
+import { BASE, http, isProblem, psql, raw, run, TOP, BINDIR, until } from '../lib/stack.mjs';
 
 const PW = 'documents-test-password';
 const RUN = Date.now().toString(36).toUpperCase();
@@ -80,7 +83,7 @@ function objects() {
 const tmpFiles = () => (existsSync(path.join(STORAGE, 'tmp')) ? readdirSync(path.join(STORAGE, 'tmp')) : []);
 const rows = () => Number(sql1('SELECT count(*) FROM documents'));
 
-let sa, admin, other, student, stranger, reviewer, sch, period, app;
+let sa, admin, other, student, stranger, reviewer, collegeEE, collegeSCI, sch, period, app;
 
 before(async () => {
   const r = run('psql', ['-h', process.env.PGHOST, '-U', 'scholarship_owner', '-d', 'scholarship', '-qX',
@@ -92,6 +95,8 @@ before(async () => {
   student = await signedIn('student');
   stranger = await signedIn('student');
   reviewer = await signedIn('reviewer');
+  collegeEE = await signedIn('college', ['--college', 'EE']);
+  collegeSCI = await signedIn('college', ['--college', 'SCI']);
   for (const [who, num] of [[student, 'D1'], [stranger, 'D2']])
     sql1(`INSERT INTO students (student_number, name, email, college_code, department_code, degree, enrollment_status, gpa, year_of_study)
           VALUES ('${`${num}${RUN}`.slice(0, 12)}', '文件', '${who.email}', 'EE', 'CSIE', 'bachelor', 'enrolled', 3.9, 3)`);
@@ -207,7 +212,7 @@ test('scope: strangers get 404; the assigned reviewer and a super admin download
   assert.equal(up.status, 201, up.text);
   const id = up.json.id;
   assert.ok(isProblem(await upload(stranger, app.id, 'transcript', PDF(100)), 404));
-  for (const who of [stranger, reviewer, other]) {
+  for (const who of [stranger, reviewer, other, collegeSCI]) {
     assert.ok(isProblem(await call(who, 'GET', `/api/v1/applications/${app.id}/documents`), 404));
     assert.equal((await download(who, id)).status, 404);
   }
@@ -218,7 +223,7 @@ test('scope: strangers get 404; the assigned reviewer and a super admin download
     body: JSON.stringify({ reviewer_ids: [reviewer.id] }),
   });
   assert.equal(assign.status, 200, assign.text);
-  for (const who of [reviewer, sa, admin]) {
+  for (const who of [reviewer, sa, admin, collegeEE]) {
     const d = await download(who, id);
     assert.equal(d.status, 200);
     assert.equal(sha(d.body), sha(bytes));
@@ -268,4 +273,35 @@ test('sweep: scholarship-worker removes old objects without a row and old tempor
   assert.ok(existsSync(fresh), 'a recent object without a row stays (its row may be on the way)');
   const d = await download(stranger, kept.json.id);
   assert.equal(d.status, 200);
+});
+
+test('a client that disconnects halfway and a storage that cannot write leave nothing behind', async () => {
+  const before = [rows(), objects().length];
+  const b = 'HalfWay42';
+  const head = `--${b}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ntranscript\r\n--${b}\r\nContent-Disposition: form-data; name="file"; filename="half.pdf"\r\n\r\n%PDF-1.4\n`;
+  const { port, hostname } = new URL(BASE);
+  await new Promise((resolve) => {
+    const sock = net.connect(Number(port), hostname, () => {
+      sock.write(`POST /api/v1/applications/${app.id}/documents HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${student.token}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${b}\r\nContent-Length: ${head.length + 500000}\r\n\r\n${head}${'x'.repeat(100000)}`);
+      setTimeout(() => { sock.destroy(); resolve(); }, 300);
+    });
+    sock.on('error', resolve);
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual([rows(), objects().length], before, 'no row, no object');
+  assert.deepEqual(tmpFiles(), [], 'no temporary file');
+  // The storage cannot write: its temporary directory is a file now.
+  const tmpDir = path.join(STORAGE, 'tmp');
+  renameSync(tmpDir, `${tmpDir}.away`);
+  writeFileSync(tmpDir, 'not a directory');
+  try {
+    const r = await upload(stranger, (await call(stranger, 'GET', '/api/v1/applications')).json.items[0].id, 'transcript', PDF(1000));
+    assert.ok(isProblem(r, 503), r.text);
+    assert.ok(r.headers.get('retry-after'));
+  } finally {
+    rmSync(tmpDir);
+    renameSync(`${tmpDir}.away`, tmpDir);
+  }
+  assert.deepEqual([rows(), objects().length], before, 'nothing written');
 });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { DIR, BINDIR, psql, run, stackCmd, until, alive, sleep } from '../lib/stack.mjs';
+import { DIR, BINDIR, http, psql, run, stackCmd, until, alive, sleep } from '../lib/stack.mjs';
 
 const MAIL_DIR = process.env.MAIL_DIR;
 const WORKER = path.join(BINDIR, 'scholarship-worker');
@@ -231,6 +231,12 @@ test('the worker survives PostgreSQL going away and delivers after it returns', 
     stackCmd('start-pg');
   }
   assert.ok(alive(pid), 'worker still running after PostgreSQL returned');
+  // The API's workers reconnect with a backoff too: the suites after this
+  // one need them all back (20 ready answers in a row).
+  assert.ok(await until(async () => {
+    for (let i = 0; i < 20; i++) if ((await http('/health/ready')).status !== 200) return false;
+    return true;
+  }, 20000), 'the API reconnected to PostgreSQL');
   const id = enqueue({ subject: 'After the outage' });
   const m = await waitMail(id, 5000);
   assert.equal(m.headers.subject, 'After the outage');

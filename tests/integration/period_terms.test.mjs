@@ -23,7 +23,14 @@ async function signedIn(role) {
   const email = `terms-${role}-${RUN}-${n++}@terms.example.edu`.toLowerCase();
   const r = run(path.join(BINDIR, 'scholarshipctl'), ['user-add', '--email', email, '--name', `Terms ${role}`, '--role', role], { cwd: TOP, input: `${PW}\n` });
   assert.equal(r.status, 0, r.stderr);
-  const l = await http('/api/v1/auth/login', { method: 'POST', headers: json, body: JSON.stringify({ email, password: PW }) });
+  // The suite before this one may have restarted PostgreSQL: a worker can
+  // still be in its reconnect backoff (503) for a moment.
+  let l;
+  for (let i = 0; i < 50; i++) {
+    l = await http('/api/v1/auth/login', { method: 'POST', headers: json, body: JSON.stringify({ email, password: PW }) });
+    if (l.status !== 503) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.equal(l.status, 200, l.text);
   return { email, id: l.json.user.id, token: l.json.access_token };
 }
