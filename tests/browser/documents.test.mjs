@@ -8,8 +8,8 @@
 //       image; the review names what is missing until everything required
 //       is there; after submitting, the student downloads the PDF from the
 //       application page (the same bytes, application/pdf);
-//   (b) a super admin sees the documents (the image inline, the PDF as a
-//       download) and asks for a new photo; the student sees the open
+//   (b) a super admin sees the documents (the image and the PDF inline,
+//       the PDF downloaded too) and asks for a new photo; the student sees the open
 //       request, replaces the photo and says it is uploaded;
 //   (c) the pages at 375px in both languages: labelled controls, no
 //       console error, CSP violation or sideways scrolling.
@@ -396,14 +396,18 @@ test('staff see the documents and ask for another; the student replaces it and s
     await s.go(`/application.html?id=${ctx.appId}`);
     const docs = page.locator('#documents');
     await docs.getByText('photo.png').waitFor();
-    // Images inline (a data: URL: the CSP allows data: images, not blob:), PDFs as downloads.
+    // Images inline as data: URLs, PDFs in a frame from a blob: URL (the CSP allows both).
     await page.getByRole('button', { name: 'Show: photo.png' }).click();
     const img = docs.locator('img.doc-image');
     await img.waitFor();
     assert.match(await img.getAttribute('src'), /^data:image\/png;base64,/);
     await page.waitForFunction(() => document.querySelector('img.doc-image')?.naturalWidth === 1);
     assert.equal(await img.getAttribute('alt'), 'photo.png');
-    assert.match(await docs.innerText(), /PDFs open after downloading/);
+    await page.getByRole('button', { name: 'Show: transcript.pdf' }).click();
+    const frame = docs.locator('iframe.doc-pdf');
+    await frame.waitFor();
+    assert.match(await frame.getAttribute('src'), /^blob:/);
+    assert.equal(await frame.getAttribute('title'), 'transcript.pdf');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download: transcript.pdf' }).click(),

@@ -14,9 +14,8 @@
 // and saved from a blob: URL) and, while editable, a delete button.
 //
 // Inline previews: the site's CSP (nginx/snippets) allows img-src 'self'
-// data: and no frame-src or object-src beyond 'self', so blob: URLs cannot
-// be shown in an <img> or <iframe>. Staff see images inline as data: URLs;
-// PDFs are downloaded instead.
+// data: and frame-src blob:, so staff see images inline as data: URLs and
+// PDFs in an <iframe> from a blob: URL.
 
 import { describe, formatDate, html, useLang } from './ui.js';
 import { useEffect, useRef, useState } from '/vendor/hooks.module.js';
@@ -108,18 +107,28 @@ async function imageDataUrl(doc) {
   });
 }
 
+/** A blob: URL of a PDF document, for an <iframe> (the CSP's frame-src allows blob:). */
+async function pdfBlobUrl(doc) {
+  const { blob } = await requestBlob(`${API}/documents/${encodeURIComponent(doc.id)}/content`);
+  return URL.createObjectURL(new Blob([blob], { type: 'application/pdf' }));
+}
+
 /** One stored document: name, size, date; download; preview (staff, images); delete (owner, editable). */
 function DocRow({ doc, canDelete, preview, onDeleted }) {
   useLang();
   const [busy, setBusy] = useState('');
   const [error, setError] = useState(null);
-  const [shown, setShown] = useState(null); // data: URL of an image preview
+  const [shown, setShown] = useState(null); // data: URL of an image, blob: URL of a PDF
   async function act(what, fn) {
     setBusy(what);
     setError(null);
     try { await fn(); } catch (err) { setError(err); } finally { setBusy(''); }
   }
   const isImage = doc.content_type === 'image/png' || doc.content_type === 'image/jpeg';
+  function hide() {
+    if (shown && shown.startsWith('blob:')) URL.revokeObjectURL(shown);
+    setShown(null);
+  }
   const errId = `doc-${doc.id}-error`;
   return html`
     <li class="doc-row" data-doc=${doc.id}>
@@ -132,9 +141,9 @@ function DocRow({ doc, canDelete, preview, onDeleted }) {
           aria-label=${`${t('docs.download')}: ${doc.filename}`} aria-describedby=${error ? errId : undefined}
           onClick=${() => act('download', () => downloadDocument(doc))}>
           ${busy === 'download' ? t('docs.downloading') : t('docs.download')}</button>
-        ${preview && isImage && html`<button type="button" class="btn btn-quiet btn-small doc-preview" disabled=${!!busy}
+        ${preview && html`<button type="button" class="btn btn-quiet btn-small doc-preview" disabled=${!!busy}
           aria-expanded=${shown ? 'true' : 'false'} aria-label=${`${shown ? t('docs.hide') : t('docs.show')}: ${doc.filename}`}
-          onClick=${() => (shown ? setShown(null) : act('preview', async () => setShown(await imageDataUrl(doc))))}>
+          onClick=${() => (shown ? hide() : act('preview', async () => setShown(isImage ? await imageDataUrl(doc) : await pdfBlobUrl(doc))))}>
           ${shown ? t('docs.hide') : t('docs.show')}</button>`}
         ${canDelete && html`<button type="button" class="btn btn-danger-quiet btn-small doc-delete" disabled=${!!busy}
           aria-label=${`${t('docs.delete')}: ${doc.filename}`}
@@ -143,9 +152,9 @@ function DocRow({ doc, canDelete, preview, onDeleted }) {
             onDeleted(doc.id);
           })}>${busy === 'delete' ? t('docs.deleting') : t('docs.delete')}</button>`}
       </span>
-      ${preview && !isImage && html`<p class="muted doc-note">${t('docs.pdfNote')}</p>`}
       ${error && html`<p class="field-error" id=${errId} role="alert">${describe(error)}</p>`}
-      ${shown && html`<img class="doc-image" src=${shown} alt=${doc.filename} />`}
+      ${shown && isImage && html`<img class="doc-image" src=${shown} alt=${doc.filename} />`}
+      ${shown && !isImage && html`<iframe class="doc-pdf" src=${shown} title=${doc.filename}></iframe>`}
     </li>`;
 }
 
