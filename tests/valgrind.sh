@@ -29,7 +29,7 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	# that the application routes run too.
 	psql -qAtX -v ON_ERROR_STOP=1 -d scholarship -f schema/seed/reference.sql >/dev/null
 	pid=$(psql -qAtX -v ON_ERROR_STOP=1 -d scholarship -f tests/valgrind.sql | tail -1)
-	apps() { # apps TOKEN: create, a bad and a good edit, submit, list, read, withdraw
+	apps() { # apps TOKEN: create, a bad and a good edit, a good and a refused upload, submit, lists, read, withdraw
 		local a id
 		a=$(curl -s -X POST -H "Authorization: Bearer $1" -H "Content-Type: application/json" \
 			-d "{\"period_id\":\"$pid\"}" "$BASE_URL/api/v1/applications")
@@ -38,16 +38,23 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 			curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $1" -H "If-Match: *" \
 				-H "Content-Type: application/json" -d "$body" "$BASE_URL/api/v1/applications/$id"
 		done
+		curl -s -o /dev/null -H "Authorization: Bearer $1" -F kind=doc \
+			-F "file=@$STACK_DIR/vg.pdf;type=application/pdf" "$BASE_URL/api/v1/applications/$id/documents"
+		curl -s -o /dev/null -H "Authorization: Bearer $1" -F kind=doc \
+			-F "file=@$STACK_DIR/vg.txt;filename=x.pdf" "$BASE_URL/api/v1/applications/$id/documents"
+		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id/documents"
 		curl -s -o /dev/null -X POST -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id/submit"
 		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications?q=B99&limit=5"
 		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id"
 		curl -s -o /dev/null -X POST -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id/withdraw"
 	}
+	printf "%%PDF-1.4\nvalgrind\n" >"$STACK_DIR/vg.pdf"
+	printf "not a pdf\n" >"$STACK_DIR/vg.txt"
 	sent=0
 	while [ $sent -lt $((n + 5)) ]; do
 		tok=$(login)
 		apps "$tok"
-		sent=$((sent + 7))
+		sent=$((sent + 10))
 		curl -s -o /dev/null -H "Authorization: Bearer $tok" "$BASE_URL/api/v1/auth/me"
 		curl -s -o /dev/null -H "Authorization: Bearer forged.$tok" "$BASE_URL/api/v1/auth/me"
 		curl -s -o /dev/null "$BASE_URL/api/v1/reference/colleges"
@@ -70,5 +77,7 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	fi
 	submitted=$(psql -qAtX -d scholarship -c "SELECT count(*) FROM application_status_history WHERE to_status = '"'"'submitted'"'"'")
 	[ "$submitted" -gt 0 ] || { echo "valgrind: the application routes never got as far as a submit"; exit 1; }
-	echo "valgrind: $(echo $logs | wc -w) process logs clean after $sent requests ($submitted applications submitted)"
+	docs=$(psql -qAtX -d scholarship -c "SELECT count(*) FROM documents")
+	[ "$docs" -gt 0 ] || { echo "valgrind: no upload was stored"; exit 1; }
+	echo "valgrind: $(echo $logs | wc -w) process logs clean after $sent requests ($submitted applications submitted, $docs documents uploaded)"
 '
