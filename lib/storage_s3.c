@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -84,10 +85,17 @@ bad:
 	return -1;
 }
 
-/* The start of an error response, kept for the log line. */
+#define S3_LIST_MAX (16L << 20) /* bytes of one ListObjectsV2 answer */
+
+/* The start of an error response, kept for the log line; with all set,
+ * the whole body too (malloc'd in body, NUL-terminated, up to
+ * S3_LIST_MAX bytes). */
 struct reply {
 	char text[512];
 	size_t len;
+	int all;
+	char *body;
+	size_t body_len, body_cap;
 };
 
 static size_t keep_reply(char *p, size_t size, size_t nmemb, void *ctx)
@@ -95,6 +103,22 @@ static size_t keep_reply(char *p, size_t size, size_t nmemb, void *ctx)
 	struct reply *r = ctx;
 	size_t n = size * nmemb, room = sizeof(r->text) - 1 - r->len;
 
+	if (r->all) {
+		if (r->body_len + n + 1 > r->body_cap) {
+			size_t cap = r->body_cap ? r->body_cap : 65536;
+			char *b;
+
+			while (cap < r->body_len + n + 1)
+				cap *= 2;
+			if (cap > (size_t)S3_LIST_MAX || (b = realloc(r->body, cap)) == NULL)
+				return 0; /* curl fails the transfer */
+			r->body = b;
+			r->body_cap = cap;
+		}
+		memcpy(r->body + r->body_len, p, n);
+		r->body_len += n;
+		r->body[r->body_len] = '\0';
+	}
 	memcpy(r->text + r->len, p, n < room ? n : room);
 	r->len += n < room ? n : room;
 	r->text[r->len] = '\0';
@@ -130,18 +154,19 @@ static int add_header(struct curl_slist **h, const char *line)
  * status, or -1 when there was no answer (logged). A status of 300 or more
  * is logged unless it is quiet, an answer the caller expects.
  */
-static long s3_request(const struct config *cfg, const char *method, const char *url, FILE *body,
-                       long long size, const char *sha, const char *hdr, long quiet,
-                       const char *what)
+static long s3_request_r(const struct config *cfg, const char *method, const char *url, FILE *body,
+                         long long size, const char *sha, const char *hdr, long quiet,
+                         const char *what, struct reply *rp)
 {
 	char sigv4[128], shahdr[128], code[64];
 	struct curl_slist *h = NULL;
-	struct reply r = {.len = 0};
+	struct reply *r = rp;
 	long status = -1;
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 
-	r.text[0] = '\0';
+	r->len = 0;
+	r->text[0] = '\0';
 	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", cfg->minio_region);
 	snprintf(shahdr, sizeof(shahdr), "x-amz-content-sha256: %s", sha);
 	/* No "Expect:" to switch off 100-continue: curl 7.88 would sign the
@@ -162,7 +187,7 @@ static long s3_request(const struct config *cfg, const char *method, const char 
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, S3_LOW_SPEED);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, S3_LOW_SPEED_TIME);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_reply);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (body != NULL) {
@@ -179,12 +204,21 @@ static long s3_request(const struct config *cfg, const char *method, const char 
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 300 && status != quiet)
 		log_error("storage: s3: %s: HTTP %ld %s", what, status,
-		          s3_code(&r, code, sizeof(code)));
+		          s3_code(r, code, sizeof(code)));
 out:
 	curl_slist_free_all(h);
 	if (c != NULL)
 		curl_easy_cleanup(c);
 	return status;
+}
+
+static long s3_request(const struct config *cfg, const char *method, const char *url, FILE *body,
+                       long long size, const char *sha, const char *hdr, long quiet,
+                       const char *what)
+{
+	struct reply r = {.len = 0};
+
+	return s3_request_r(cfg, method, url, body, size, sha, hdr, quiet, what, &r);
 }
 
 int s3_check(const struct config *cfg)
@@ -307,4 +341,216 @@ char *s3_presign(const struct config *cfg, struct arena *a, const char *key,
 		return NULL;
 	}
 	return arena_strdup(a, url);
+}
+
+/* The text between <tag> and </tag> at or after p, before end: its start
+ * and length in *v, *vn, and the position after the closing tag; NULL when
+ * there is none. */
+static const char *xml_elem(const char *p, const char *end, const char *tag, const char **v,
+                            size_t *vn)
+{
+	char open[64], close[64];
+	const char *s, *e;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	if ((s = strstr(p, open)) == NULL || s >= end)
+		return NULL;
+	s += strlen(open);
+	if ((e = strstr(s, close)) == NULL || e > end)
+		return NULL;
+	*v = s;
+	*vn = (size_t)(e - s);
+	return e + strlen(close);
+}
+
+/* Decode the XML text s (n bytes: the five predefined entities, no
+ * markup) into out (size cap). 0, or -1. */
+static int xml_text(const char *s, size_t n, char *out, size_t cap)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {
+	    {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+	size_t i = 0, o = 0, k;
+
+	while (i < n) {
+		char c = s[i];
+
+		if (c == '<')
+			return -1;
+		if (c == '&') {
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
+				size_t l = strlen(ents[k].ent);
+
+				if (n - i >= l && memcmp(s + i, ents[k].ent, l) == 0) {
+					c = ents[k].c;
+					i += l - 1;
+					break;
+				}
+			}
+			if (k == sizeof(ents) / sizeof(ents[0]))
+				return -1;
+		}
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = c;
+		i++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Is s (n bytes) a lower- or upper-case hex UUID 8-4-4-4-12? */
+static int is_uuid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char c = s[i];
+
+		if (dash ? c != '-'
+		         : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		             (c >= 'A' && c <= 'F')))
+			return 0;
+	}
+	return 1;
+}
+
+/* Is key applications/<uuid>/<uuid>? */
+static int our_key(const char *key)
+{
+	static const char pre[] = "applications/";
+	size_t n = strlen(key), p = sizeof(pre) - 1;
+
+	return n == p + 36 + 1 + 36 && strncmp(key, pre, p) == 0 && is_uuid(key + p, 36) &&
+	       key[p + 36] == '/' && is_uuid(key + p + 37, 36);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff]Z" as seconds since the
+ * epoch; 0, or -1 when s is not one. */
+static int parse_iso(const char *s, time_t *t)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+	    h < 0 || mi < 0 || sec < 0)
+		return -1;
+	s += 19;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (strcmp(s, "Z") != 0)
+		return -1;
+	*t = (time_t)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL + h * 3600LL +
+	              mi * 60LL + sec);
+	return 0;
+}
+
+int s3_list(const struct config *cfg, s3_list_fn fn, void *ctx)
+{
+	char url[2048], token[1100], etoken[3400], key[512], when[64];
+	struct reply r;
+	int rc = -1, stop = 0, truncated, pages = 0;
+	size_t base;
+
+	token[0] = '\0';
+	if (object_url(cfg, NULL, url, sizeof(url)) < 0)
+		return -1;
+	base = strlen(url);
+	do {
+		const char *p, *end, *v, *c;
+		size_t vn;
+		long st;
+		int len;
+
+		/* The query in SigV4's canonical order (sorted, encoded): curl
+		 * 7.88 signs it as it is. */
+		etoken[0] = '\0';
+		if (token[0] != '\0' && s3sign_uri_encode(token, 0, etoken, sizeof(etoken)) < 0)
+			goto bad;
+		len = snprintf(url + base, sizeof(url) - base,
+		               "?%s%s%slist-type=2&prefix=applications%%2F",
+		               token[0] ? "continuation-token=" : "", etoken, token[0] ? "&" : "");
+		if (len < 0 || (size_t)len >= sizeof(url) - base)
+			goto bad;
+		memset(&r, 0, sizeof(r));
+		r.all = 1;
+		st = s3_request_r(cfg, "GET", url, NULL, 0, empty_sha256, NULL, 0,
+		                  "list applications/", &r);
+		if (st < 200 || st >= 300 || r.body == NULL) {
+			if (st >= 200 && st < 300)
+				log_error("storage: s3: list applications/: an empty answer");
+			goto out;
+		}
+		p = r.body;
+		end = r.body + r.body_len;
+		while (!stop && (c = strstr(p, "<Contents>")) != NULL) {
+			const char *ce = strstr(c, "</Contents>");
+			const char *kv, *wv;
+			size_t kn, wn;
+			time_t t;
+
+			if (ce == NULL) {
+				log_error("storage: s3: list applications/: a <Contents> without "
+				          "its end");
+				goto out;
+			}
+			p = ce + 11;
+			if (xml_elem(c, ce, "Key", &kv, &kn) == NULL ||
+			    xml_elem(c, ce, "LastModified", &wv, &wn) == NULL ||
+			    xml_text(kv, kn, key, sizeof(key)) < 0 || !our_key(key) ||
+			    xml_text(wv, wn, when, sizeof(when)) < 0 || parse_iso(when, &t) < 0)
+				continue; /* not one of ours */
+			if (fn(key, (long long)t, ctx) != 0)
+				stop = 1;
+		}
+		truncated = xml_elem(r.body, end, "IsTruncated", &v, &vn) != NULL && vn == 4 &&
+		            memcmp(v, "true", 4) == 0;
+		if (!stop && truncated) {
+			if (xml_elem(r.body, end, "NextContinuationToken", &v, &vn) == NULL ||
+			    xml_text(v, vn, token, sizeof(token)) < 0 || token[0] == '\0') {
+				log_error(
+				    "storage: s3: list applications/: truncated without a usable "
+				    "NextContinuationToken");
+				goto out;
+			}
+		}
+		free(r.body);
+		r.body = NULL;
+		if (++pages > 100000) {
+			log_error("storage: s3: list applications/: too many pages");
+			return -1;
+		}
+	} while (!stop && truncated);
+	return stop ? 1 : 0;
+bad:
+	log_error("storage: s3: list applications/: the URL does not fit");
+	return -1;
+out:
+	free(r.body);
+	return rc;
 }

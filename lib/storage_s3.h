@@ -30,4 +30,14 @@ int s3_remove(const struct config *cfg, const char *key);
 char *s3_presign(const struct config *cfg, struct arena *a, const char *key,
                  const char *disposition, const char *content_type);
 
+/* Called by s3_list for each object: its key and LastModified (seconds
+ * since the epoch); 0 to go on, anything else to stop. */
+typedef int (*s3_list_fn)(const char *key, long long last_modified, void *ctx);
+
+/* List the bucket's objects under "applications/" (ListObjectsV2, every
+ * page) and call fn for each whose key is applications/<uuid>/<uuid>;
+ * other keys are skipped. 0 when all were listed, 1 when fn stopped it,
+ * or -1 (logged). */
+int s3_list(const struct config *cfg, s3_list_fn fn, void *ctx);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * storage_sweep.c -- the orphan sweep of storage_sweep.h over the fs
  * backend's tree: STORAGE_DIR/tmp/<file> and
- * STORAGE_DIR/applications/<uuid>/<uuid>. An object is removed only when
+ * STORAGE_DIR/applications/<uuid>/<uuid>, and over the s3 backend's
+ * bucket (listed by s3_list; temporary files are local for both). An object is removed only when
  * it is older than the age limit and the database, asked at that moment,
  * has no row naming its key; a row written in between keeps it, since
  * uploads write the row after the object and never touch an old object.
@@ -13,6 +14,7 @@
 #include "db.h"
 #include "log.h"
 #include "storage.h"
+#include "storage_s3.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -89,6 +91,48 @@ static long sweep_app(const struct config *cfg, struct db *db, struct arena *a, 
 	return n; /* an empty directory stays: an upload may be about to use it */
 }
 
+/* The s3 backend: each listed object is weighed as sweep_app weighs a
+ * file. */
+struct s3_sweep {
+	const struct config *cfg;
+	struct db *db;
+	struct arena *a;
+	time_t cutoff;
+	long n;
+	int db_failed;
+};
+
+static int sweep_s3_one(const char *key, long long last_modified, void *ctx)
+{
+	struct s3_sweep *s = ctx;
+	const char *p[1] = {key};
+	enum db_err err;
+	PGresult *r;
+
+	if (last_modified >= (long long)s->cutoff)
+		return 0;
+	if ((r = db_exec(s->db, s->a, &q_known, p, &err, NULL)) == NULL) {
+		s->db_failed = 1;
+		return 1;
+	}
+	if (PQntuples(r) == 0 && storage_remove(s->cfg, key) == 0) {
+		log_info("storage: removed %s, an object without a row", key);
+		s->n++;
+	}
+	return 0;
+}
+
+/* Objects removed, or -1 when the database fails; a listing that fails
+ * (logged) counts what was removed before it. */
+static long sweep_s3(const struct config *cfg, struct db *db, struct arena *a, time_t cutoff)
+{
+	struct s3_sweep s = {
+	    .cfg = cfg, .db = db, .a = a, .cutoff = cutoff, .n = 0, .db_failed = 0};
+
+	s3_list(cfg, sweep_s3_one, &s);
+	return s.db_failed ? -1 : s.n;
+}
+
 long storage_sweep(const struct config *cfg, struct db *db, struct arena *a)
 {
 	time_t cutoff = time(NULL) - cfg->storage_sweep_age;
@@ -97,9 +141,12 @@ long storage_sweep(const struct config *cfg, struct db *db, struct arena *a)
 	long n = 0, k;
 	DIR *d;
 
-	if (cfg->storage_backend != CFG_STORAGE_FS)
-		return 0;
+	/* Both backends stream uploads through STORAGE_DIR/tmp. */
 	n += sweep_tmp(cfg, cutoff);
+	if (cfg->storage_backend == CFG_STORAGE_S3)
+		return (k = sweep_s3(cfg, db, a, cutoff)) < 0 ? -1 : n + k;
+	if (cfg->storage_backend != CFG_STORAGE_FS)
+		return n;
 	snprintf(root, sizeof(root), "%s/applications", cfg->storage_dir);
 	if ((d = opendir(root)) == NULL)
 		return n;

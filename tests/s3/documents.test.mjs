@@ -12,7 +12,8 @@
 // disconnects halfway leaves no row and no object; the proxy refuses a
 // wrong secret and a tampered URL (so its verdicts mean something), and
 // it refused nothing the API sent; a bucket lost after start is created
-// again by the next upload.
+// again by the next upload; the worker's sweep lists the bucket
+// (ListObjectsV2) and removes an old object no row names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
@@ -255,6 +256,38 @@ test('a bucket lost after start is created again by the next upload', async () =
   const r = await upload(student, PDF(4000));
   assert.equal(r.status, 201, r.text);
   assert.deepEqual(objects(), [`applications/${app.id}/${r.json.id}`]);
+});
+
+test('the worker sweeps an object no row names out of the bucket (ListObjectsV2) and keeps the others', async () => {
+  const kept = await upload(student, PDF(2500));
+  assert.equal(kept.status, 201, kept.text);
+  const keptKey = `applications/${app.id}/${kept.json.id}`;
+  // An orphan, put straight into the bucket through the verifying proxy.
+  const orphan = `applications/${randomUUID()}/${randomUUID()}`;
+  const body = Buffer.from('orphan');
+  const host = `127.0.0.1:${S3_PORT}`;
+  const signer = new SignatureV4({ service: 's3', region: process.env.MINIO_REGION, sha256: Sha256, uriEscapePath: false,
+    credentials: { accessKeyId: process.env.MINIO_ACCESS_KEY, secretAccessKey: process.env.MINIO_SECRET_KEY } });
+  const s = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: host, path: `/${BUCKET}/${orphan}`, query: {},
+    headers: { host, 'x-amz-content-sha256': sha(body), 'content-length': String(body.length) } });
+  const put = await s3Raw('PUT', `/${BUCKET}/${orphan}`, s.headers, body);
+  assert.equal(put.status, 200, put.body.toString());
+  assert.ok(objects().includes(orphan), 'the orphan is in the bucket');
+  // STORAGE_SWEEP_AGE_SECONDS=3, a sweep every second (run.sh).
+  let gone = false;
+  for (let i = 0; i < 150 && !gone; i++) { await sleep(100); gone = !objects().includes(orphan); }
+  assert.ok(gone, 'the sweep removed the orphan');
+  assert.ok(verdicts().some((v) => v.ok && v.method === 'GET' && v.url.startsWith(`/${BUCKET}?`) && v.url.includes('list-type=2')),
+    'a verified ListObjectsV2');
+  assert.deepEqual(verdicts().filter((v) => v.method === 'DELETE' && v.url === `/${BUCKET}/${orphan}`).map((v) => v.ok), [true]);
+  await sleep(1500); // more sweeps: the document with a row stays
+  assert.ok(objects().includes(keptKey), 'the object with a row stays');
+  const d = await http(`/api/v1/documents/${kept.json.id}/content`, { headers: { Authorization: `Bearer ${student.token}` } });
+  assert.equal(d.status, 302, d.text);
+  const loc = new URL(d.headers.get('location'));
+  const g = await s3Raw('GET', loc.pathname + loc.search, {}, null, loc.host);
+  assert.equal(g.status, 200);
+  assert.equal(g.body.length, 2500);
 });
 
 test('every request the API sent passed the proxy\'s signature check', () => {

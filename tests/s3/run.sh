@@ -50,6 +50,10 @@ export STORAGE_BACKEND=s3 MINIO_ENDPOINT="127.0.0.1:$port" MINIO_PUBLIC_ENDPOINT
 	MINIO_ACCESS_KEY=$S3_ACCESS_KEY MINIO_SECRET_KEY=$S3_SECRET_KEY MINIO_BUCKET_NAME=scholarship-s3-suite \
 	MINIO_REGION=$S3_REGION MINIO_USE_TLS=false
 
+# The worker sweeps the bucket every second, removing objects with no row
+# after 3 s (an upload writes its row milliseconds after its object).
+export STORAGE_SWEEP_EVERY_SECONDS=${STORAGE_SWEEP_EVERY_SECONDS:-1} STORAGE_SWEEP_AGE_SECONDS=${STORAGE_SWEEP_AGE_SECONDS:-3}
+
 # shellcheck disable=SC2016 # $STACK_DIR expands in the inner shell
 tests/with-stack.sh "$bindir" bash -c '
 	node --test --test-concurrency=1 --test-reporter=spec "$@"; rc=$?
