@@ -2,8 +2,9 @@
  * storage_sweep.c -- the orphan sweep of storage_sweep.h over the fs
  * backend's tree: STORAGE_DIR/tmp/<file> and
  * STORAGE_DIR/applications/<uuid>/<uuid>, and over the s3 backend's
- * bucket (listed by s3_list; temporary files are local for both). An object is removed only when
- * it is older than the age limit and the database, asked at that moment,
+ * bucket (listed by s3_list; temporary files are local for both). An
+ * object is removed only when it is older than the age limit and the
+ * database, asked at that moment,
  * has no row naming its key; a row written in between keeps it, since
  * uploads write the row after the object and never touch an old object.
  */

@@ -6,7 +6,7 @@
  * leaves an object with no row; scholarship-worker calls this every
  * STORAGE_SWEEP_EVERY_SECONDS to remove such objects, and temporary
  * files, older than STORAGE_SWEEP_AGE_SECONDS (an hour: never an upload
- * still in progress). fs backend.
+ * still in progress). Both backends: the fs tree, or the s3 bucket.
  */
 #ifndef SCH_STORAGE_SWEEP_H
 #define SCH_STORAGE_SWEEP_H
