@@ -30,12 +30,9 @@
 #include "validate.h"
 #include "worker.h"
 
-#include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* clang-format off */
 #define DOC_JSON \
@@ -298,9 +295,33 @@ void documents_list(struct ctx *c)
 	resp_json(c->resp, 200, b.data, b.len);
 }
 
+void documents_send(struct ctx *c, const char *key, const char *filename, const char *type)
+{
+	const char *disp = docfile_disposition(c->arena, filename), *url;
+
+	if (disp == NULL) {
+		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
+		return;
+	}
+	if (c->w->cfg->storage_backend == CFG_STORAGE_S3) {
+		if ((url = storage_presign(c->w->cfg, c->arena, key, disp, type)) == NULL) {
+			handler_unavailable(c, "the document storage is unavailable; try again");
+			return;
+		}
+		resp_empty(c->resp, 302);
+		resp_header(c->resp, "Location", url);
+		return;
+	}
+	resp_empty(c->resp, 200);
+	c->resp->content_type = type;
+	resp_header(c->resp, "Content-Disposition", disp);
+	resp_header(c->resp, "X-Content-Type-Options", "nosniff");
+	resp_header(c->resp, "X-Accel-Redirect", storage_accel_uri(c->arena, key));
+}
+
 void documents_content(struct ctx *c)
 {
-	const char *p[2] = {NULL, c->req->path_ids[0]}, *disp;
+	const char *p[2] = {NULL, c->req->path_ids[0]};
 	enum app_scope sc = app_scope_of(c, &p[0]);
 	enum db_err err;
 	PGresult *r;
@@ -313,29 +334,12 @@ void documents_content(struct ctx *c)
 		resp_problem(c->resp, c->req, 404, "there is no such document", NULL, 0);
 		return;
 	}
-	if ((disp = docfile_disposition(c->arena, PQgetvalue(r, 0, 2))) == NULL ||
-	    audit_record(c, NULL, "document.downloaded", "document", PQgetvalue(r, 0, 3), NULL,
+	if (audit_record(c, NULL, "document.downloaded", "document", PQgetvalue(r, 0, 3), NULL,
 	                 NULL) < 0) {
 		handler_unavailable(c, "the request could not be completed; try again");
 		return;
 	}
-	if (c->w->cfg->storage_backend == CFG_STORAGE_S3) {
-		const char *url = storage_presign(c->w->cfg, c->arena, PQgetvalue(r, 0, 0), disp,
-		                                  PQgetvalue(r, 0, 1));
-
-		if (url == NULL) {
-			handler_unavailable(c, "the document storage is unavailable; try again");
-			return;
-		}
-		resp_empty(c->resp, 302);
-		resp_header(c->resp, "Location", url);
-		return;
-	}
-	resp_empty(c->resp, 200);
-	c->resp->content_type = PQgetvalue(r, 0, 1);
-	resp_header(c->resp, "Content-Disposition", disp);
-	resp_header(c->resp, "X-Content-Type-Options", "nosniff");
-	resp_header(c->resp, "X-Accel-Redirect", storage_accel_uri(c->arena, PQgetvalue(r, 0, 0)));
+	documents_send(c, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 1));
 }
 
 void documents_delete(struct ctx *c)

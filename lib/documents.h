@@ -29,4 +29,12 @@ void documents_list(struct ctx *c);
 void documents_content(struct ctx *c);
 void documents_delete(struct ctx *c);
 
+/*
+ * Answer with the stored object of key as an attachment named filename
+ * of type type: fs, an empty 200 whose X-Accel-Redirect has NGINX send
+ * the file; s3, a 302 to a URL presigned for 60 seconds. Also used for
+ * terms documents (period_terms.c).
+ */
+void documents_send(struct ctx *c, const char *key, const char *filename, const char *type);
+
 #endif

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "config.h"
+#include "documents.h"
 #include "document_file.h"
 #include "handler.h"
 #include "http.h"
@@ -153,7 +154,7 @@ out:
 
 void period_terms_download(struct ctx *c)
 {
-	const char *p[3], *disp, *url;
+	const char *p[3];
 	enum db_err err;
 	PGresult *r;
 
@@ -169,23 +170,5 @@ void period_terms_download(struct ctx *c)
 		resp_problem(c->resp, c->req, 404, "this period has no terms document", NULL, 0);
 		return;
 	}
-	if ((disp = docfile_disposition(c->arena, PQgetvalue(r, 0, 1))) == NULL) {
-		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
-		return;
-	}
-	if (c->w->cfg->storage_backend == CFG_STORAGE_S3) {
-		if ((url = storage_presign(c->w->cfg, c->arena, PQgetvalue(r, 0, 0), disp,
-		                           "application/pdf")) == NULL) {
-			handler_unavailable(c, "the document storage is unavailable; try again");
-			return;
-		}
-		resp_empty(c->resp, 302);
-		resp_header(c->resp, "Location", url);
-		return;
-	}
-	resp_empty(c->resp, 200);
-	c->resp->content_type = "application/pdf";
-	resp_header(c->resp, "Content-Disposition", disp);
-	resp_header(c->resp, "X-Content-Type-Options", "nosniff");
-	resp_header(c->resp, "X-Accel-Redirect", storage_accel_uri(c->arena, PQgetvalue(r, 0, 0)));
+	documents_send(c, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), "application/pdf");
 }

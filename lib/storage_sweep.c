@@ -4,9 +4,9 @@
  * STORAGE_DIR/applications/<uuid>/<uuid>, and over the s3 backend's
  * bucket (listed by s3_list; temporary files are local for both). An
  * object is removed only when it is older than the age limit and the
- * database, asked at that moment,
- * has no row naming its key; a row written in between keeps it, since
- * uploads write the row after the object and never touch an old object.
+ * database, asked at that moment, has no row naming its key; a row
+ * written in between keeps it, since uploads write the row after the
+ * object and never touch an old object.
  */
 #include "storage_sweep.h"
 
