@@ -111,23 +111,26 @@ static const struct db_stmt q_rows[SC__MAX] = {
 static const char *const list_keys[] = {
     "period_id", "scholarship_id", "status", "stage", "college_code", "q", "cursor", "limit", NULL};
 
-static int uuid_ok(const char *s);
+int app_uuid_ok(const char *s)
+{
+	return route_is_uuid(s, strlen(s));
+}
 
-/* The cursor's two halves: "<microseconds>,<uuid>"; 0, or -1 when it is
- * not one this list gave out. */
-static int split_cursor(struct ctx *c, const char *raw, const char **ts, const char **id)
+int app_split_cursor(struct ctx *c, const char *raw, const char **ts, const char **id)
 {
 	size_t n = strspn(raw, "-0123456789");
 
-	if (n == 0 || n > 20 || raw[n] != ',' || !uuid_ok(raw + n + 1))
-		return -1;
-	*ts = arena_strndup(c->arena, raw, n);
-	*id = raw + n + 1;
-	return *ts == NULL ? -1 : 0;
+	if (n > 0 && n <= 20 && raw[n] == ',' && app_uuid_ok(raw + n + 1) &&
+	    (*ts = arena_strndup(c->arena, raw, n)) != NULL) {
+		*id = raw + n + 1;
+		return 0;
+	}
+	resp_problem(c->resp, c->req, 400, "some query parameters are invalid",
+	             &(struct problem_field){"cursor", "is not a cursor this list gave out"}, 1);
+	return -1;
 }
 
-/* A filter's value, checked; *bad set (and 400 answered) when invalid. */
-static const char *filter(struct ctx *c, const char *key, int (*ok)(const char *), int *bad)
+const char *app_query_filter(struct ctx *c, const char *key, int (*ok)(const char *), int *bad)
 {
 	int malformed = 0;
 	const char *v = http_query(c->req, key, &malformed);
@@ -140,11 +143,6 @@ static const char *filter(struct ctx *c, const char *key, int (*ok)(const char *
 		*bad = 1;
 	}
 	return v;
-}
-
-static int uuid_ok(const char *s)
-{
-	return route_is_uuid(s, strlen(s));
 }
 
 static int college_ok(const char *s)
@@ -164,20 +162,16 @@ void applications_list(struct ctx *c)
 
 	if (scholarships_page_query(c, list_keys, &limit, &cursor) < 0)
 		return;
-	p[1] = filter(c, "period_id", uuid_ok, &bad);
-	p[2] = filter(c, "scholarship_id", uuid_ok, &bad);
-	p[3] = filter(c, "status", appstatus_known, &bad);
-	p[4] = filter(c, "stage", appstage_known, &bad);
-	p[5] = filter(c, "college_code", college_ok, &bad);
-	q = filter(c, "q", NULL, &bad);
+	p[1] = app_query_filter(c, "period_id", app_uuid_ok, &bad);
+	p[2] = app_query_filter(c, "scholarship_id", app_uuid_ok, &bad);
+	p[3] = app_query_filter(c, "status", appstatus_known, &bad);
+	p[4] = app_query_filter(c, "stage", appstage_known, &bad);
+	p[5] = app_query_filter(c, "college_code", college_ok, &bad);
+	q = app_query_filter(c, "q", NULL, &bad);
 	if (bad)
 		return;
-	if (cursor != NULL && split_cursor(c, cursor, &p[7], &p[8]) < 0) {
-		resp_problem(
-		    c->resp, c->req, 400, "some query parameters are invalid",
-		    &(struct problem_field){"cursor", "is not a cursor this list gave out"}, 1);
+	if (cursor != NULL && app_split_cursor(c, cursor, &p[7], &p[8]) < 0)
 		return;
-	}
 	if (q != NULL && *q != '\0' && (p[6] = handler_like_pattern(c->arena, q)) == NULL) {
 		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
 		return;

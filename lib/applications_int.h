@@ -88,6 +88,16 @@ enum app_scope app_scope_of(const struct ctx *c, const char **value);
 extern const char app_not_found[];
 extern const char app_duplicate[];
 
+/* Lists (application_list.c, document_requests.c): a query filter's
+ * value, or NULL when absent or empty; an invalid one sets *bad and
+ * answers 400 (ok NULL: any value up to 200 bytes). */
+const char *app_query_filter(struct ctx *c, const char *key, int (*ok)(const char *), int *bad);
+/* Is s a UUID? */
+int app_uuid_ok(const char *s);
+/* A keyset cursor "<microseconds>,<uuid>" split into its halves; 0, or -1
+ * with 400 answered when it is not one a list gave out. */
+int app_split_cursor(struct ctx *c, const char *raw, const char **ts, const char **id);
+
 /* BEGIN; 0, or -1 with 503 answered. */
 int app_begin(struct ctx *c);
 /* Answer the class of a failed statement outside a transaction. */

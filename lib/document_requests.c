@@ -367,23 +367,6 @@ static const char *const list_keys[] = {"status", "application_id", "overdue",
                                         "cursor", "limit",          NULL};
 static const char *const req_statuses[] = {"open", "fulfilled", "cancelled", NULL};
 
-/* A filter's value: NULL when absent or empty; *bad set (and 400
- * answered) when not one ok accepts. */
-static const char *filter(struct ctx *c, const char *key, int (*ok)(const char *), int *bad)
-{
-	int malformed = 0;
-	const char *v = http_query(c->req, key, &malformed);
-
-	if (*bad || v == NULL || (*v == '\0' && !malformed))
-		return NULL;
-	if (malformed || !ok(v)) {
-		resp_problem(c->resp, c->req, 400, "some query parameters are invalid",
-		             &(struct problem_field){key, "is not a valid value"}, 1);
-		*bad = 1;
-	}
-	return v;
-}
-
 static int status_ok(const char *s)
 {
 	int i;
@@ -394,27 +377,9 @@ static int status_ok(const char *s)
 	return 0;
 }
 
-static int uuid_ok(const char *s)
-{
-	return route_is_uuid(s, strlen(s));
-}
-
 static int bool_ok(const char *s)
 {
 	return strcmp(s, "true") == 0 || strcmp(s, "false") == 0;
-}
-
-/* The cursor's two halves: "<microseconds>,<uuid>"; 0, or -1 when it is
- * not one this list gave out. */
-static int split_cursor(struct ctx *c, const char *raw, const char **ts, const char **id)
-{
-	size_t n = strspn(raw, "-0123456789");
-
-	if (n == 0 || n > 20 || raw[n] != ',' || !uuid_ok(raw + n + 1))
-		return -1;
-	*ts = arena_strndup(c->arena, raw, n);
-	*id = raw + n + 1;
-	return *ts == NULL ? -1 : 0;
 }
 
 void docreq_list(struct ctx *c)
@@ -428,17 +393,13 @@ void docreq_list(struct ctx *c)
 
 	if (scholarships_page_query(c, list_keys, &limit, &cursor) < 0)
 		return;
-	p[1] = filter(c, "status", status_ok, &bad);
-	p[2] = filter(c, "application_id", uuid_ok, &bad);
-	overdue = filter(c, "overdue", bool_ok, &bad);
+	p[1] = app_query_filter(c, "status", status_ok, &bad);
+	p[2] = app_query_filter(c, "application_id", app_uuid_ok, &bad);
+	overdue = app_query_filter(c, "overdue", bool_ok, &bad);
 	if (bad)
 		return;
-	if (cursor != NULL && split_cursor(c, cursor, &p[5], &p[6]) < 0) {
-		resp_problem(
-		    c->resp, c->req, 400, "some query parameters are invalid",
-		    &(struct problem_field){"cursor", "is not a cursor this list gave out"}, 1);
+	if (cursor != NULL && app_split_cursor(c, cursor, &p[5], &p[6]) < 0)
 		return;
-	}
 	sc = app_scope_of(c, &p[0]);
 	p[3] = overdue != NULL && strcmp(overdue, "true") == 0 ? "true" : "false";
 	p[4] = c->w->cfg->institution_timezone;

@@ -29,7 +29,7 @@ import { execFileSync } from 'node:child_process';
 import { readdir, readFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { assertLabelled, launch } from '../lib/browser.mjs';
 
 const BASE_URL = process.env.BASE_URL;
 const MAIL_DIR = process.env.MAIL_DIR;
@@ -42,12 +42,7 @@ const RUN = Date.now().toString(36);
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -546,28 +541,6 @@ test('forgot password, reset by the mailed link, sign in with the new password',
     await s.close();
   }
 });
-
-/* Every visible form control has a label that page.getByLabel finds it by,
- * and every button has an accessible name. */
-async function assertLabelled(page, where) {
-  const controls = await page.$$eval('input, select, textarea', (els) => els
-    .filter((el) => el.type !== 'hidden' && !el.hidden && el.getClientRects().length > 0)
-    .map((el, i) => {
-      el.dataset.a11y = String(i);
-      const label = el.labels?.[0]?.innerText.trim() || el.getAttribute('aria-label') || '';
-      return { i: String(i), id: el.id, label };
-    }));
-  for (const c of controls) {
-    assert.ok(c.label, `${where}: #${c.id} has no label`);
-    const found = await page.getByLabel(c.label).evaluateAll((els, i) => els.some((e) => e.dataset.a11y === i), c.i);
-    assert.ok(found, `${where}: getByLabel(${JSON.stringify(c.label)}) does not find #${c.id}`);
-  }
-  const unnamed = await page.$$eval('button, a[href]', (els) => els
-    .filter((el) => el.getClientRects().length > 0)
-    .filter((el) => !(el.innerText.trim() || el.getAttribute('aria-label') || el.getAttribute('title')))
-    .map((el) => el.outerHTML.slice(0, 80)));
-  assert.deepEqual(unnamed, [], `${where}: buttons or links without a name`);
-}
 
 test('accessibility smoke: labelled controls, clean console, phone width, both languages', async () => {
   const adminEmail = `smoke.${RUN}@example.edu`;
