@@ -22,6 +22,8 @@ const struct route api_routes[] = {
 #include "routes_applications.inc"
 #include "routes_documents.inc"
 #include "routes_document_requests.inc"
+#include "routes_notifications.inc"
+#include "routes_mail.inc"
 #ifdef SCH_TEST_BUILD
 #include "routes_test.inc"
 #endif

@@ -1,0 +1,7 @@
+/*
+ * notifications.h -- (being written; see issue 6).
+ */
+#ifndef SCH_NOTIFICATIONS_H
+#define SCH_NOTIFICATIONS_H
+
+#endif
