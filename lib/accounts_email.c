@@ -16,7 +16,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
-#include "outbox.h"
+#include "notify.h"
 #include "password.h"
 #include "session.h"
 #include "token.h"
@@ -99,62 +99,53 @@ static const struct vfield password_fields[] = {
     {.name = "password", .type = VT_STRING, .flags = VF_REQUIRED, .min = 10, .max = 128},
 };
 
-/* What each kind of link says, in both languages. */
-static const struct link_text {
-	const char *kind, *page, *subject_en, *subject_zh, *intro_en, *intro_zh;
-} link_texts[] = {
-    {"verify", "verify.html", "Verify your email address", "驗證您的電子郵件地址",
-     "Please confirm your email address for the Scholarship Management System (valid for 24 "
-     "hours):",
-     "請點選以下連結以驗證您的獎學金管理系統帳號電子郵件（24 小時內有效）："},
-    {"reset", "reset.html", "Reset your password", "重設您的密碼",
-     "Someone asked to reset your password. If it was you, choose a new one here (valid for 1 "
-     "hour); otherwise ignore this mail:",
-     "有人申請重設您的密碼。若是您本人，請於 1 小時內點選以下連結；若不是，請忽略此信："},
-    {"invite", "accept.html", "You are invited to the Scholarship Management System",
-     "獎學金管理系統邀請您加入",
-     "You have been given an account. Choose your password here (valid for 7 days):",
-     "您已獲邀使用獎學金管理系統，請於 7 天內點選以下連結設定密碼："},
+/* Each kind of link: its template (mail_template.h) and its page. */
+static const struct link_kind {
+	const char *kind, *key, *page;
+} link_kinds[] = {
+    {"verify", "verify_email", "verify.html"},
+    {"reset", "password_reset", "reset.html"},
+    {"invite", "invitation", "accept.html"},
 };
 
-static const struct link_text *text_of(const char *kind)
+static const struct link_kind *kind_of(const char *kind)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(link_texts) / sizeof(link_texts[0]); i++)
-		if (strcmp(link_texts[i].kind, kind) == 0)
-			return &link_texts[i];
+	for (i = 0; i < sizeof(link_kinds) / sizeof(link_kinds[0]); i++)
+		if (strcmp(link_kinds[i].kind, kind) == 0)
+			return &link_kinds[i];
 	return NULL;
 }
 
-static int queue_mail(struct ctx *c, const char *to, const char *subject, const char *body)
+/* Mail only (a link with a token never goes to the in-app list). */
+static int mail_user(struct ctx *c, const char *user_id, const char *key,
+                     const struct mail_var *vars, size_t nvars)
 {
+	const struct notify_msg m = {
+	    .key = key, .user_id = user_id, .vars = vars, .nvars = nvars, .what = NOTIFY_MAIL};
 	enum db_err err;
 
-	if (subject == NULL || body == NULL)
-		return -1;
-	return outbox_enqueue(&c->w->db, c->arena, to, subject, body, NULL, &err) ? 0 : -1;
+	return notify_user(&c->w->db, c->arena, c->w->cfg, &m, &err);
 }
 
-int accounts_send_link(struct ctx *c, const char *user_id, const char *email, const char *locale,
-                       const char *kind, const char *interval)
+int accounts_send_link(struct ctx *c, const char *user_id, const char *kind, const char *interval,
+                       const char *role)
 {
-	const struct link_text *t = text_of(kind);
+	const struct link_kind *k = kind_of(kind);
 	char *tok = token_random(c->arena), hash[TOKEN_HASH_HEX];
 	const char *params[4] = {user_id, kind, hash, interval};
-	int zh = locale != NULL && strcmp(locale, "zh-TW") == 0;
+	struct mail_var vars[2] = {{.name = "link"}, {.name = "role", .value = role}};
 	enum db_err err;
 
-	if (t == NULL || tok == NULL)
+	if (k == NULL || tok == NULL)
 		return -1;
 	token_hash_hex(tok, hash);
 	if (db_exec(&c->w->db, c->arena, &q_insert_token, params, &err, NULL) == NULL)
 		return -1;
-	return queue_mail(c, email, zh ? t->subject_zh : t->subject_en,
-	                  arena_printf(c->arena, "%s\n\n%s/%s#token=%s\n\n%s\n%s/%s#token=%s\n",
-	                               zh ? t->intro_zh : t->intro_en, c->w->cfg->public_url,
-	                               t->page, tok, zh ? t->intro_en : t->intro_zh,
-	                               c->w->cfg->public_url, t->page, tok));
+	vars[0].value =
+	    arena_printf(c->arena, "%s/%s#token=%s", c->w->cfg->public_url, k->page, tok);
+	return mail_user(c, user_id, k->key, vars, 2);
 }
 
 static void accepted(struct ctx *c)
@@ -202,14 +193,19 @@ static int domain_allowed(const struct config *cfg, const char *email)
 /* The existing account's owner is told, instead of the caller. */
 static int tell_owner(struct ctx *c, const char *email)
 {
-	return queue_mail(c, email, "Account already exists / 帳號已存在",
-	                  arena_printf(c->arena,
-	                               "Someone tried to register with this address, which already "
-	                               "has an account. Sign in at %s/login.html or reset your "
-	                               "password at %s/forgot.html.\n\n有人嘗試以此電子郵件註冊，但"
-	                               "該地址已有帳號。請至 %s/login.html 登入或重設密碼。\n",
-	                               c->w->cfg->public_url, c->w->cfg->public_url,
-	                               c->w->cfg->public_url));
+	const char *params[1] = {email};
+	const char *url = c->w->cfg->public_url;
+	const struct mail_var vars[2] = {
+	    {.name = "login_link", .value = arena_printf(c->arena, "%s/login.html", url)},
+	    {.name = "reset_link", .value = arena_printf(c->arena, "%s/forgot.html", url)},
+	};
+	enum db_err err;
+	PGresult *res = db_exec(&c->w->db, c->arena, &q_by_email, params, &err, NULL);
+
+	if (res == NULL)
+		return -1;
+	return PQntuples(res) == 1 ? mail_user(c, PQgetvalue(res, 0, 0), "account_exists", vars, 2)
+	                           : 0;
 }
 
 void accounts_register(struct ctx *c)
@@ -243,11 +239,11 @@ void accounts_register(struct ctx *c)
 		return;
 	res = db_exec(&c->w->db, c->arena, &q_register, params, &err, NULL);
 	if (res == NULL ||
-	    (PQntuples(res) == 1 ? accounts_send_link(c, PQgetvalue(res, 0, 0), email, params[2],
-	                                              "verify", "24 hours") < 0 ||
-	                               audit_record(c, PQgetvalue(res, 0, 0), "user.registered",
-	                                            "user", PQgetvalue(res, 0, 0), NULL, NULL) < 0
-	                         : tell_owner(c, email) < 0) ||
+	    (PQntuples(res) == 1
+	         ? accounts_send_link(c, PQgetvalue(res, 0, 0), "verify", "24 hours", NULL) < 0 ||
+	               audit_record(c, PQgetvalue(res, 0, 0), "user.registered", "user",
+	                            PQgetvalue(res, 0, 0), NULL, NULL) < 0
+	         : tell_owner(c, email) < 0) ||
 	    db_commit(&c->w->db) < 0) {
 		tx_fail(c);
 		return;
@@ -323,8 +319,7 @@ static void send_again(struct ctx *c, const char *kind, const char *interval, in
 	    (want_verified < 0 || (strcmp(PQgetvalue(u, 0, 2), "t") == 0) == want_verified)) {
 		if (in_tx_begin(c) < 0)
 			return;
-		if (accounts_send_link(c, PQgetvalue(u, 0, 0), PQgetvalue(u, 0, 4),
-		                       PQgetvalue(u, 0, 1), kind, interval) < 0 ||
+		if (accounts_send_link(c, PQgetvalue(u, 0, 0), kind, interval, NULL) < 0 ||
 		    db_commit(&c->w->db) < 0) {
 			tx_fail(c);
 			return;

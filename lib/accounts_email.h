@@ -19,10 +19,12 @@ void accounts_change_password(struct ctx *c);
 
 /*
  * Store a new single-use token of kind ("verify", "reset", "invite") for
- * user_id valid for interval ("24 hours") and queue its mail, inside the
- * caller's transaction. 0 or -1 (DB error, logged).
+ * user_id valid for interval ("24 hours") and queue its mail (the
+ * template of the kind, in the user's locale, to the user's address;
+ * role fills {{role}} and may be NULL), inside the caller's transaction.
+ * 0 or -1 (DB error, logged).
  */
-int accounts_send_link(struct ctx *c, const char *user_id, const char *email, const char *locale,
-                       const char *kind, const char *interval);
+int accounts_send_link(struct ctx *c, const char *user_id, const char *kind, const char *interval,
+                       const char *role);
 
 #endif

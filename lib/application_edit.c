@@ -16,6 +16,7 @@
 #include "applications_int.h"
 
 #include "application_form.h"
+#include "application_notify.h"
 #include "arena.h"
 #include "handler.h"
 #include "http.h"
@@ -199,7 +200,8 @@ void applications_submit(struct ctx *c)
 		scholarships_db_fail(c, err, app_duplicate);
 		return;
 	}
-	if (app_history(c, id, from, "submitted", NULL) < 0)
+	if (app_history(c, id, from, "submitted", NULL) < 0 ||
+	    app_notify(c, id, APP_EV_SUBMITTED, NULL) < 0)
 		return;
 	app_finish(c, 200, "application.submitted", id, PQgetvalue(cur, 0, AC_JSON));
 }

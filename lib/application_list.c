@@ -135,7 +135,7 @@ const char *app_query_filter(struct ctx *c, const char *key, int (*ok)(const cha
 	int malformed = 0;
 	const char *v = http_query(c->req, key, &malformed);
 
-	if (*bad || v == NULL || (*v == '\0' && !malformed))
+	if (*bad || (!malformed && (v == NULL || *v == '\0')))
 		return NULL; /* an empty parameter counts as absent */
 	if (malformed || (ok != NULL && !ok(v)) || strlen(v) > 200) {
 		resp_problem(c->resp, c->req, 400, "some query parameters are invalid",

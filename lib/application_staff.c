@@ -12,6 +12,7 @@
 #include "applications_int.h"
 
 #include "application_status.h"
+#include "application_notify.h"
 #include "arena.h"
 #include "config.h"
 #include "handler.h"
@@ -105,6 +106,7 @@ static int may_move(struct ctx *c, const char *from, const char *to, const char 
 void applications_status(struct ctx *c)
 {
 	const char *p[5], *from, *to, *reason, *due, *id;
+	struct app_event_detail detail = {0};
 	PGresult *cur;
 	enum db_err err;
 	int override;
@@ -133,7 +135,9 @@ void applications_status(struct ctx *c)
 		scholarships_db_fail(c, err, app_duplicate);
 		return;
 	}
-	if (app_history(c, id, from, to, reason) < 0)
+	detail.status = to, detail.reason = reason;
+	if (app_history(c, id, from, to, reason) < 0 ||
+	    app_notify(c, id, APP_EV_STATUS, &detail) < 0)
 		return;
 	app_finish(c, 200,
 	           override ? "application.status_overridden" : "application.status_changed", id,

@@ -86,6 +86,8 @@ static const struct var vars[] = {
     L("STORAGE_SWEEP_AGE_SECONDS", storage_sweep_age, "3600", 1, 604800),
     L("STORAGE_SWEEP_EVERY_SECONDS", storage_sweep_every, "600", 1, 86400),
     L("MAIL_MAX_ATTEMPTS", mail_max_attempts, "8", 1, 100),
+    L("MAIL_RETRY_MAX_SECONDS", mail_retry_max, "21600", 1, 604800),
+    L("REMINDER_HOUR", reminder_hour, "9", 0, 23),
     L("RATE_LIMIT_LOGIN_FAILURES", rl_login_fail_email.count, "5", 1, 1000000),
     L("RATE_LIMIT_LOGIN_FAILURES_WINDOW", rl_login_fail_email.window, "900", 1, 86400),
     L("RATE_LIMIT_LOGIN_IP", rl_login_ip.count, "100", 1, 1000000),
@@ -274,6 +276,8 @@ static void check_rules(struct config *cfg, config_getenv_fn get, void *ctx, cha
 	if (strncmp(cfg->redis_url, "redis://", 8) != 0 &&
 	    strncmp(cfg->redis_url, "unix://", 7) != 0)
 		err_add(err, errlen, "REDIS_URL must be a redis:// or unix:// URL");
+	if ((cfg->smtp_username == NULL) != (cfg->smtp_password == NULL))
+		err_add(err, errlen, "SMTP_USERNAME and SMTP_PASSWORD must be set together");
 	if (!cfg->production)
 		return;
 	if (cfg->secret_key == NULL || strlen(cfg->secret_key) < 32)

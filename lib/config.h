@@ -62,6 +62,9 @@ struct config {
 	long storage_sweep_age;   /* an object with no row this old is removed (s) */
 	long storage_sweep_every; /* seconds between sweeps (scholarship-worker) */
 	long mail_max_attempts;   /* after this many failures a mail is 'failed' */
+	long mail_retry_max;      /* cap on one retry delay, seconds */
+	long reminder_hour;       /* 0..23: daily reminders run from this hour
+	                           * (INSTITUTION_TIMEZONE) */
 	/* Rate limits (DESIGN §7): count per window seconds. */
 	struct cfg_limit {
 		long count, window;

@@ -20,6 +20,7 @@
 #include "document_requests.h"
 #include "applications_int.h"
 
+#include "application_notify.h"
 #include "arena.h"
 #include "audit.h"
 #include "config.h"
@@ -308,9 +309,24 @@ static int check_kinds(struct ctx *c, const char *app, const cJSON *list, const 
 	return 0;
 }
 
+/* The kinds asked for, as the mail and notification show them: "a, b". */
+static const char *kinds_text(struct ctx *c, const cJSON *list)
+{
+	const cJSON *k;
+	const char *out = NULL;
+
+	cJSON_ArrayForEach(k, list)
+	{
+		out = out == NULL ? k->valuestring
+		                  : arena_printf(c->arena, "%s, %s", out, k->valuestring);
+	}
+	return out;
+}
+
 void docreq_create(struct ctx *c)
 {
 	const char *p[5], *kinds, *reason, *due, *from, *app;
+	struct app_event_detail detail = {0};
 	const cJSON *list;
 	struct verrors e;
 	enum db_err err;
@@ -357,8 +373,11 @@ void docreq_create(struct ctx *c)
 		scholarships_db_fail(c, err, conflict);
 		return;
 	}
-	if (strcmp(from, "pending_documents") != 0 &&
-	    move_app(c, app, from, "pending_documents", reason, PQgetvalue(cur, 0, AC_JSON)) < 0)
+	detail.kinds = kinds_text(c, list), detail.reason = reason, detail.due_on = due;
+	if ((strcmp(from, "pending_documents") != 0 &&
+	     move_app(c, app, from, "pending_documents", reason, PQgetvalue(cur, 0, AC_JSON)) <
+	         0) ||
+	    app_notify(c, app, APP_EV_DOCS_REQUESTED, &detail) < 0)
 		return;
 	finish(c, 201, "document_request.created", PQgetvalue(r, 0, 0), NULL);
 }

@@ -40,7 +40,8 @@ const struct mail_template_spec *mail_template_spec(const char *key);
 /* A value for a placeholder. */
 struct mail_var {
 	const char *name;
-	const char *value; /* NULL renders as empty */
+	const char *value;    /* NULL renders as empty */
+	const char *value_en; /* optional: lib/notify.c uses it for an English template */
 };
 
 /*

@@ -17,6 +17,12 @@
  *    every line ends with CRLF.
  *  - Date and Message-ID come from the outbox row, so a message written
  *    twice (retried after a crash) is the same message under the same name.
+ *  - Over SMTP (seven_bit) bodies that are not ASCII go out as
+ *    quoted-printable: libcurl sends no BODY=8BITMIME, and a server that
+ *    has not been told may mangle 8bit data.
+ *  - The test mode only changes headers built from checked pieces (the
+ *    redirect addresses pass the same check as a recipient; the prefix is
+ *    constant), so it cannot open a way around the rules above.
  *  - The file is written to a hidden temporary file in the same directory,
  *    fsync'd, renamed over the final name and the directory fsync'd: a
  *    reader sees the whole message or nothing, even after a power cut.
@@ -179,6 +185,18 @@ int mailfile_check_from(const char *from, char *err, size_t errlen)
 	return parse_from(from, &f, err, errlen);
 }
 
+int mailfile_from_addr(const char *from, char *out, size_t outlen)
+{
+	struct from f;
+
+	if (from == NULL || *from == '\0' || parse_from(from, &f, NULL, 0) < 0)
+		return -1;
+	if (strlen(f.addr) >= outlen)
+		return -1;
+	memcpy(out, f.addr, strlen(f.addr) + 1);
+	return 0;
+}
+
 static void put_base64(struct buf *b, const unsigned char *s, size_t n)
 {
 	static const char tab[] =
@@ -298,13 +316,22 @@ static size_t line_len(const char *s, size_t *brk)
 	return n;
 }
 
-/* Can s go out as 8bit: UTF-8, short lines, no boundary delimiter inside? */
-static int fits_8bit(const char *s, const char *boundary)
+static int is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Can s go out as it is: UTF-8 (ASCII when seven_bit), short lines, no
+ * boundary delimiter inside? */
+static int fits_8bit(const char *s, const char *boundary, int seven_bit)
 {
 	size_t n, brk;
 	const char *p;
 
-	if (!utf8_valid((const unsigned char *)s, strlen(s)))
+	if (seven_bit ? !is_ascii(s) : !utf8_valid((const unsigned char *)s, strlen(s)))
 		return 0;
 	if (boundary != NULL && strstr(s, boundary) != NULL)
 		return 0;
@@ -362,12 +389,16 @@ static void put_qp(struct buf *b, const char *s)
 }
 
 /* Content-Type and -Transfer-Encoding, blank line, body. */
-static void put_part(struct buf *b, const char *type, const char *body, const char *boundary)
+static void put_part(struct buf *b, const char *type, const char *body, const char *boundary,
+                     int seven_bit)
 {
-	int eight = fits_8bit(body, boundary);
+	int eight = fits_8bit(body, boundary, seven_bit);
 
 	buf_printf(b, "Content-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: %s\r\n\r\n",
-	           type, eight ? "8bit" : "quoted-printable");
+	           type,
+	           !eight      ? "quoted-printable"
+	           : seven_bit ? "7bit"
+	                       : "8bit");
 	if (eight)
 		put_8bit(b, body);
 	else
@@ -396,20 +427,53 @@ static enum mailfile_err check_msg(const struct mailfile_msg *m, char *err, size
 		return fail(err, errlen, MAILFILE_INVALID, "subject holds CR or LF");
 	if (n > MAILFILE_SUBJECT_MAX || !utf8_valid((const unsigned char *)m->subject, n))
 		return fail(err, errlen, MAILFILE_INVALID, "subject too long or not UTF-8");
+	if (m->nredirect > MAILFILE_REDIRECT_MAX || (m->nredirect > 0 && m->redirect == NULL))
+		return fail(err, errlen, MAILFILE_INVALID, "too many test-mode addresses");
+	for (n = 0; n < m->nredirect; n++)
+		if (mailfile_check_addr(m->redirect[n]) < 0)
+			return fail(err, errlen, MAILFILE_INVALID,
+			            "test-mode address %zu is not a bare ASCII address", n + 1);
 	return MAILFILE_OK;
 }
 
-static void put_headers(struct buf *b, const struct from *f, const struct mailfile_msg *m)
+/* To: the recipient, or in test mode the test addresses (one per folded
+ * line), the real recipient in X-Original-To: and the X-Test-Mode mark. */
+static void put_to(struct buf *b, const struct mailfile_msg *m)
+{
+	size_t i;
+
+	if (m->nredirect == 0) {
+		buf_printf(b, "To: %s\r\n", m->to);
+		return;
+	}
+	buf_puts(b, "To: ");
+	for (i = 0; i < m->nredirect; i++)
+		buf_printf(b, "%s%s", i > 0 ? ",\r\n " : "", m->redirect[i]);
+	buf_printf(b, "\r\nX-Original-To: %s\r\nX-Test-Mode: on\r\n", m->to);
+}
+
+/* The subject, plain or as encoded words; in test mode after a plain
+ * "[TEST]" (folded before encoded words, which decode to "[TEST] ..."). */
+static void put_subject(struct buf *b, const struct mailfile_msg *m)
 {
 	size_t n = strlen(m->subject);
+	int words = needs_words(m->subject, n);
 
-	put_from(b, f);
-	buf_printf(b, "To: %s\r\nSubject: ", m->to);
-	if (needs_words(m->subject, n))
+	buf_puts(b, "Subject: ");
+	if (m->nredirect > 0)
+		buf_puts(b, words ? "[TEST]\r\n " : MAILFILE_TEST_PREFIX);
+	if (words)
 		put_words(b, m->subject, n);
 	else
 		buf_append(b, m->subject, n);
 	buf_puts(b, "\r\n");
+}
+
+static void put_headers(struct buf *b, const struct from *f, const struct mailfile_msg *m)
+{
+	put_from(b, f);
+	put_to(b, m);
+	put_subject(b, m);
 	put_date(b, m->created);
 	buf_printf(b, "Message-ID: <%s@%s>\r\n", m->id, strchr(f->addr, '@') + 1);
 	buf_puts(b, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
@@ -428,16 +492,16 @@ enum mailfile_err mailfile_render(struct buf *out, const char *from, const struc
 		return e;
 	put_headers(out, &f, m);
 	if (m->body_html == NULL) {
-		put_part(out, "text/plain", m->body_text, NULL);
+		put_part(out, "text/plain", m->body_text, NULL, m->seven_bit);
 	} else {
 		/* "=_" never occurs in quoted-printable; 8bit parts are checked. */
 		snprintf(boundary, sizeof(boundary), "--=_%s", m->id);
 		buf_printf(out, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
 		           boundary + 2);
 		buf_printf(out, "%s\r\n", boundary);
-		put_part(out, "text/plain", m->body_text, boundary);
+		put_part(out, "text/plain", m->body_text, boundary, m->seven_bit);
 		buf_printf(out, "%s\r\n", boundary);
-		put_part(out, "text/html", m->body_html, boundary);
+		put_part(out, "text/html", m->body_html, boundary, m->seven_bit);
 		buf_printf(out, "%s--\r\n", boundary);
 	}
 	if (buf_cstr(out) == NULL)

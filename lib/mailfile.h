@@ -14,6 +14,11 @@
  * not plain printable ASCII is written as encoded words. A refusal is
  * permanent (MAILFILE_INVALID): retrying the same message cannot succeed.
  *
+ * The email test mode (a redirect list) is applied here, so the .eml files
+ * and SMTP carry the same message: To: names the test addresses, the real
+ * recipient goes into X-Original-To:, X-Test-Mode: on is added and the
+ * subject starts with "[TEST] ".
+ *
  * Memory: the rendered message and the file name come from the caller's
  * arena. No globals; safe to call from any process.
  */
@@ -33,6 +38,14 @@ struct mailfile_msg {
 	const char *body_html; /* NULL: a text/plain message */
 	long long created;     /* seconds since the epoch: Date and file name */
 	long created_usec;     /* 0..999999, for the file name */
+	/* Email test mode: when nredirect > 0 the message is addressed to
+	 * redirect[0..nredirect) instead of to (which goes into
+	 * X-Original-To:), and the subject is marked "[TEST] ". */
+	const char *const *redirect;
+	size_t nredirect;
+	/* Bodies never go out as 8bit (SMTP through libcurl, which cannot
+	 * announce BODY=8BITMIME): non-ASCII text is quoted-printable. */
+	int seven_bit;
 };
 
 enum mailfile_err {
@@ -45,6 +58,10 @@ enum mailfile_err {
 /* Longest accepted address (RFC 5321 path limit) and subject, in bytes. */
 #define MAILFILE_ADDR_MAX 254
 #define MAILFILE_SUBJECT_MAX 1200
+/* Most test-mode addresses (the CHECK of mail_test_mode allows 20). */
+#define MAILFILE_REDIRECT_MAX 20
+/* What the test mode puts before a subject. */
+#define MAILFILE_TEST_PREFIX "[TEST] "
 
 /*
  * 0 when addr is a bare address safe to put in a header: local@domain,
@@ -59,6 +76,12 @@ int mailfile_check_addr(const char *addr);
  * display name may be UTF-8 (it is encoded). Else -1 with a reason in err.
  */
 int mailfile_check_from(const char *from, char *err, size_t errlen);
+
+/*
+ * The bare address of MAIL_FROM (for the SMTP envelope) into out. 0, or
+ * -1 when from is not valid (mailfile_check_from) or out is too small.
+ */
+int mailfile_from_addr(const char *from, char *out, size_t outlen);
 
 /*
  * Append the whole message (headers, blank line, body; CRLF line ends) to

@@ -35,9 +35,10 @@ struct notify_msg {
 };
 
 /*
- * Send m. 0, or -1 with *err (DB_INVALID when the template does not exist
- * or a CHECK refused the mail, DB_DOWN, DB_FAILED). A recipient who does
- * not exist or is inactive gets nothing (0).
+ * Send m. 0, or -1 with *err (DB_INVALID when a CHECK refused the mail,
+ * DB_DOWN, DB_FAILED). A recipient who does not exist or is inactive gets
+ * nothing (0); so does anyone when the key has no template (logged: the
+ * defaults are seeded and cannot be deleted).
  */
 int notify_user(struct db *db, struct arena *a, const struct config *cfg,
                 const struct notify_msg *m, enum db_err *err);

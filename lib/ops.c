@@ -1,6 +1,8 @@
 /*
  * ops.c -- the operational routes. /health does no I/O at all; /health/ready
  * makes one PostgreSQL and one Redis round trip and names what is down.
+ * /metrics is the pool's scoreboard plus scholarship-worker's mail counters
+ * (one query; left out, not an error, while PostgreSQL is down).
  */
 #include "ops.h"
 
@@ -9,6 +11,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "mail_metrics.h"
 #include "metrics.h"
 #include "worker.h"
 
@@ -50,6 +53,7 @@ void ops_metrics(struct ctx *c)
 	struct resp *w = c->resp;
 
 	metrics_render(c->w->shm, c->w->routes, c->w->nroutes, &w->body);
+	mail_metrics_render(&c->w->db, c->arena, &w->body);
 	w->status = 200;
 	w->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -9,22 +9,33 @@
  *                          |  \--failure, attempts left--> pending (later)
  *                          \--permanent failure or no attempts left--> failed
  * and the re-queueing of rows a dead worker left in 'sending'. Does not
- * own the message format or the transport (the deliver function: mailfile
- * today, SMTP later) nor the wake-up loop (app/scholarship-worker.c).
+ * own the message format or the transport (the deliver function: an .eml
+ * file, lib/mailfile.c, or SMTP, lib/smtp.c) nor the wake-up loop
+ * (app/scholarship-worker.c). Counts every attempt in lib/mail_metrics.c.
  *
  * Why claim with an UPDATE over a MATERIALIZED CTE: the CTE takes its row
  * locks once (FOR UPDATE SKIP LOCKED skips rows another worker holds) and
  * is evaluated exactly once, so LIMIT really bounds the batch; the UPDATE
  * commits at once, so a claimed row is visibly 'sending' and no
- * transaction stays open while a message is delivered.
+ * transaction stays open while a message is delivered. The same statement
+ * reads the email test mode (mail_test_mode: on while expires_at is ahead
+ * and addresses is not empty) and records where each mail will go in
+ * redirected_to, so the worker needs no second round trip for it.
+ *
+ * Retry delays get up to 25 % of random jitter (libsodium's generator),
+ * so that a batch that failed together (the server was down) spreads out
+ * instead of hitting the server again all at once.
  */
 #include "outbox.h"
 
 #include "arena.h"
 #include "config.h"
+#include "json.h"
 #include "log.h"
+#include "mail_metrics.h"
 
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +60,16 @@ static const struct db_stmt stmts[ST__MAX] = {
     [ST_CLAIM] = {"outbox_claim",
                   "WITH due AS MATERIALIZED (SELECT id FROM mail_outbox"
                   " WHERE status = 'pending' AND next_attempt_at <= now()"
-                  " ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+                  " ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
+                  " test AS (SELECT addresses FROM mail_test_mode"
+                  " WHERE expires_at > now() AND cardinality(addresses) > 0 LIMIT 1)"
                   " UPDATE mail_outbox o SET status = 'sending', attempts = o.attempts + 1,"
-                  " claimed_at = now() FROM due WHERE o.id = due.id"
+                  " claimed_at = now(), redirected_to = (SELECT addresses FROM test)"
+                  " FROM due WHERE o.id = due.id"
                   " RETURNING o.id, o.to_address, o.subject, o.body_text, o.body_html,"
                   " o.template_key, o.attempts, floor(extract(epoch FROM o.created_at))::bigint,"
-                  " extract(microseconds FROM o.created_at)::bigint % 1000000",
+                  " extract(microseconds FROM o.created_at)::bigint % 1000000,"
+                  " array_to_json(o.redirected_to)",
                   1},
     [ST_SENT] = {"outbox_sent",
                  "UPDATE mail_outbox SET status = 'sent', sent_at = now(), claimed_at = NULL,"
@@ -116,12 +131,62 @@ long outbox_backoff(const struct outbox_policy *p, long attempts)
 	return d < cap ? d : cap;
 }
 
+double outbox_retry_delay(const struct outbox_policy *p, long attempts, double u)
+{
+	double d = (double)outbox_backoff(p, attempts);
+
+	if (!(u >= 0.0)) /* also NaN */
+		u = 0.0;
+	if (u >= 1.0)
+		u = 0.999999;
+	return d + d * u / 4.0;
+}
+
+/* A uniform number in [0, 1) for the jitter. */
+static double jitter_u(void)
+{
+	return (double)randombytes_uniform(1000000) / 1000000.0;
+}
+
 int outbox_listen(struct db *db, struct arena *a, enum db_err *err)
 {
 	return db_exec(db, a, &stmts[ST_LISTEN], NULL, err, NULL) ? 0 : -1;
 }
 
-static int row_to_mail(PGresult *res, int i, struct outbox_mail *m)
+/*
+ * The test-mode addresses of a claimed row: a JSON array of strings (or
+ * SQL NULL: the test mode is off) into arena memory. Their form is checked
+ * where the message is made (mailfile_render). 0, or -1.
+ */
+static int redirect_list(struct arena *a, const char *json, struct outbox_mail *m)
+{
+	const cJSON *arr, *e;
+	const char **v;
+	const char *why;
+	size_t n = 0;
+
+	m->redirect = NULL;
+	m->nredirect = 0;
+	if (json == NULL)
+		return 0;
+	arr = json_parse(a, json, strlen(json), &why);
+	if (!cJSON_IsArray(arr))
+		return -1;
+	v = arena_calloc(a, (size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	cJSON_ArrayForEach(e, arr)
+	{
+		if (!cJSON_IsString(e))
+			return -1;
+		v[n++] = e->valuestring;
+	}
+	m->redirect = v;
+	m->nredirect = n;
+	return 0;
+}
+
+static int row_to_mail(struct arena *a, PGresult *res, int i, struct outbox_mail *m)
 {
 	long created;
 
@@ -136,7 +201,7 @@ static int row_to_mail(PGresult *res, int i, struct outbox_mail *m)
 	    config_parse_long(PQgetvalue(res, i, 8), 0, 999999, &m->created_usec) < 0)
 		return -1;
 	m->created = created;
-	return 0;
+	return redirect_list(a, PQgetisnull(res, i, 9) ? NULL : PQgetvalue(res, i, 9), m);
 }
 
 int outbox_claim(struct db *db, struct arena *a, int max, struct outbox_mail **out,
@@ -159,7 +224,7 @@ int outbox_claim(struct db *db, struct arena *a, int max, struct outbox_mail **o
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (row_to_mail(res, i, &(*out)[i]) < 0) {
+		if (row_to_mail(a, res, i, &(*out)[i]) < 0) {
 			*err = DB_FAILED;
 			log_error("outbox: malformed row %s", PQgetvalue(res, i, 0));
 			return -1;
@@ -190,11 +255,11 @@ int outbox_mark_failed(struct db *db, struct arena *a, const struct outbox_polic
                        const struct outbox_mail *m, const char *error, int permanent, int *gave_up,
                        enum db_err *err)
 {
-	char delay[24], max[24];
+	char delay[32], max[24];
 	const char *params[5] = {m->id, delay, permanent ? "true" : "false", max, error};
 	PGresult *res;
 
-	snprintf(delay, sizeof(delay), "%ld", outbox_backoff(p, m->attempts));
+	snprintf(delay, sizeof(delay), "%.3f", outbox_retry_delay(p, m->attempts, jitter_u()));
 	snprintf(max, sizeof(max), "%ld", p->max_attempts);
 	res = db_exec(db, a, &stmts[ST_FAILED], params, err, NULL);
 	if (res == NULL)
@@ -222,38 +287,50 @@ long outbox_requeue_stale(struct db *db, struct arena *a, const struct outbox_po
 
 /* The one log line of a message: never the body, subject or address. */
 static void log_mail(const struct outbox_mail *m, enum outbox_result r, int gave_up,
-                     const char *why, int marked, double started)
+                     const char *why, int marked, double seconds)
 {
 	char attempt[24], ms[32];
 	const char *status = r == OUTBOX_SENT ? "sent" : gave_up ? "failed" : "retry";
 
 	snprintf(attempt, sizeof(attempt), "%ld", m->attempts);
-	snprintf(ms, sizeof(ms), "%.3f", (db_now() - started) * 1000.0);
+	snprintf(ms, sizeof(ms), "%.3f", seconds * 1000.0);
 	log_fields(!marked            ? LOG_ERROR
 	           : r == OUTBOX_SENT ? LOG_INFO
 	                              : LOG_WARN,
 	           "mail", "id", m->id, "status", marked ? status : "unrecorded", "attempt",
 	           attempt, "template", m->template_key ? m->template_key : "", "duration_ms", ms,
-	           "error", r == OUTBOX_SENT ? "" : why, (const char *)NULL);
+	           "test_mode", m->nredirect > 0 ? "on" : "off", "error",
+	           r == OUTBOX_SENT ? "" : why, (const char *)NULL);
 }
 
-/* Deliver one claimed mail and record the outcome. 0, or -1 with *err. */
+/*
+ * Deliver one claimed mail and record the outcome (and its count in mm).
+ * *res is what the deliver function said. 0, or -1 with *err.
+ */
 static int process(struct db *db, struct arena *a, const struct outbox_policy *p,
-                   outbox_deliver_fn deliver, void *ctx, const struct outbox_mail *m,
-                   enum db_err *err)
+                   outbox_deliver_fn deliver, void *ctx, struct mail_metrics *mm,
+                   const struct outbox_mail *m, enum outbox_result *res, enum db_err *err)
 {
 	char why[512] = "";
-	double started = db_now();
+	double started = db_now(), took;
 	enum outbox_result r = deliver(ctx, m, a, why, sizeof(why));
 	int gave_up = 0, rc;
 
+	took = db_now() - started;
 	if (r == OUTBOX_SENT)
 		rc = outbox_mark_sent(db, a, m->id, err);
 	else
 		rc = outbox_mark_failed(db, a, p, m, why[0] ? why : "delivery failed",
 		                        r == OUTBOX_REJECT, &gave_up, err);
-	log_mail(m, r, gave_up, why, rc == 0, started);
+	if (rc == 0 && mm != NULL)
+		mail_metrics_observe(mm,
+		                     r == OUTBOX_SENT ? MAIL_METRIC_SENT
+		                     : gave_up        ? MAIL_METRIC_FAILED
+		                                      : MAIL_METRIC_RETRY,
+		                     took);
+	log_mail(m, r, gave_up, why, rc == 0, took);
 	arena_reset(a);
+	*res = r;
 	return rc;
 }
 
@@ -270,9 +347,10 @@ static void release_rest(struct db *db, struct arena *a, const struct outbox_mai
 
 int outbox_run_batch(struct db *db, struct arena *batch_arena, struct arena *msg_arena,
                      const struct outbox_policy *p, outbox_deliver_fn deliver, void *ctx,
-                     volatile sig_atomic_t *stop, enum db_err *err)
+                     struct mail_metrics *mm, volatile sig_atomic_t *stop, enum db_err *err)
 {
 	struct outbox_mail *mails;
+	enum outbox_result r;
 	int n, i;
 
 	*err = DB_OK;
@@ -282,8 +360,13 @@ int outbox_run_batch(struct db *db, struct arena *batch_arena, struct arena *msg
 			release_rest(db, msg_arena, mails + i, n - i);
 			break;
 		}
-		if (process(db, msg_arena, p, deliver, ctx, &mails[i], err) < 0) {
+		if (process(db, msg_arena, p, deliver, ctx, mm, &mails[i], &r, err) < 0) {
 			n = -1;
+			break;
+		}
+		if (r == OUTBOX_DOWN) {
+			release_rest(db, msg_arena, mails + i + 1, n - i - 1);
+			n = 0; /* not a full batch: wait for the next wake-up */
 			break;
 		}
 	}

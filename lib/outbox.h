@@ -16,6 +16,11 @@
  * after a while and it is delivered again (the .eml writer then replaces
  * the same file; SMTP may send a duplicate).
  *
+ * The email test mode (table mail_test_mode) is read by the claim itself:
+ * while it is on, each claimed row's redirected_to is set to its addresses
+ * (and reset to NULL when it is off), in the same statement, so a mail
+ * goes where the row says it went.
+ *
  * Memory: every string returned comes from the arena passed in and dies
  * with it. No globals.
  */
@@ -61,6 +66,8 @@ struct outbox_mail {
 	long attempts;            /* including the current one */
 	long long created;        /* created_at, seconds since the epoch */
 	long created_usec;
+	const char *const *redirect; /* test mode: the addresses to use instead of to */
+	size_t nredirect;            /* 0: the test mode is off */
 };
 
 /* Retry policy of the worker. */
@@ -82,10 +89,20 @@ struct outbox_policy {
 /* Seconds to wait after the attempts-th failed attempt: base * 2^(n-1), capped. */
 long outbox_backoff(const struct outbox_policy *p, long attempts);
 
+/*
+ * The backoff plus jitter, so that mail failed together (a server outage)
+ * is not retried together: outbox_backoff() * (1 + u / 4) for u in [0, 1),
+ * i.e. in [backoff, 1.25 * backoff). u outside [0, 1) is clamped.
+ */
+double outbox_retry_delay(const struct outbox_policy *p, long attempts, double u);
+
 /* What a deliver function reports. */
 enum outbox_result {
 	OUTBOX_SENT,   /* delivered: mark sent */
-	OUTBOX_RETRY,  /* transient failure: try again after the backoff */
+	OUTBOX_RETRY,  /* failure: try again after the backoff (until max_attempts) */
+	OUTBOX_DOWN,   /* as OUTBOX_RETRY, and the transport itself is away (no
+	                * connection, timeout): the rest of the batch is given
+	                * back untried, to wait for the next wake-up */
 	OUTBOX_REJECT, /* permanent failure (the message itself is bad): give up */
 };
 
@@ -130,14 +147,18 @@ long outbox_requeue_stale(struct db *db, struct arena *a, const struct outbox_po
                           enum db_err *err);
 
 /*
- * Claim one batch and deliver it, logging one JSON line per message.
- * msg_arena is reset after each message. Stops early when *stop becomes
- * non-zero (the current message is finished; the rest are released) or
- * the database goes away. Returns the number of rows claimed (a full
- * batch means: call again), or -1 when the database failed (*err).
+ * Claim one batch and deliver it, logging one JSON line per message and
+ * counting each attempt in mm (when not NULL). msg_arena is reset after
+ * each message. Stops early when *stop becomes non-zero (the current
+ * message is finished; the rest are released), when the transport is
+ * down (OUTBOX_DOWN: likewise) or the database goes away. Returns the
+ * number of rows claimed (a full batch means: call again), 0 when the
+ * transport went down (wait for the next wake-up), or -1 when the
+ * database failed (*err).
  */
+struct mail_metrics;
 int outbox_run_batch(struct db *db, struct arena *batch_arena, struct arena *msg_arena,
                      const struct outbox_policy *p, outbox_deliver_fn deliver, void *ctx,
-                     volatile sig_atomic_t *stop, enum db_err *err);
+                     struct mail_metrics *mm, volatile sig_atomic_t *stop, enum db_err *err);
 
 #endif

@@ -53,7 +53,7 @@
 	"'disbursement_cycle', p.disbursement_cycle, 'whitelist', p.whitelist, " \
 	"'eligibility_rules', p.eligibility_rules, 'form_fields', p.form_fields, " \
 	"'required_documents', p.required_documents, 'rubric', p.rubric, " \
-	"'terms_document', p.terms_document"
+	"'terms_document', p.terms_document, 'reminder_days_before', p.reminder_days_before"
 #define PER_JSON \
 	"json_build_object('id', p.id, 'scholarship_id', p.scholarship_id, " PER_SETTINGS ", " \
 	"'status', p.status, 'version', p.version, " \
@@ -68,7 +68,8 @@
 	"college_review_ends_at timestamptz, requires_reviewer_review boolean, "                   \
 	"requires_college_review boolean, quota_mode text, quotas jsonb, budget_cents bigint, "    \
 	"disbursement_cycle text, whitelist jsonb, eligibility_rules jsonb, form_fields jsonb, "   \
-	"required_documents jsonb, rubric jsonb, terms_document text)"
+	"required_documents jsonb, rubric jsonb, terms_document text, reminder_days_before "       \
+	"integer)"
 /* Staff in scope see every period; everybody else the periods past draft
  * of active scholarships. */
 #define PER_SEES "(" SCH_EDITS(1, 2, "s") " OR (s.status = 'active' AND p.status <> 'draft'))"
@@ -104,14 +105,16 @@ static const struct db_stmt q_insert = {
     "INSERT INTO periods AS p (scholarship_id, academic_year, term, label, opens_at, closes_at, "
     "reviewer_review_ends_at, college_review_ends_at, requires_reviewer_review, "
     "requires_college_review, quota_mode, quotas, budget_cents, disbursement_cycle, whitelist, "
-    "eligibility_rules, form_fields, required_documents, rubric, terms_document) "
+    "eligibility_rules, form_fields, required_documents, rubric, terms_document, "
+    "reminder_days_before) "
     "SELECT $2::uuid, x.academic_year, x.term, x.label, x.opens_at, x.closes_at, "
     "x.reviewer_review_ends_at, x.college_review_ends_at, "
     "COALESCE(x.requires_reviewer_review, true), COALESCE(x.requires_college_review, false), "
     "COALESCE(x.quota_mode, 'none'), x.quotas, x.budget_cents, "
     "COALESCE(x.disbursement_cycle, 'semester'), x.whitelist, "
     "COALESCE(x.eligibility_rules, '[]'), COALESCE(x.form_fields, '[]'), "
-    "COALESCE(x.required_documents, '[]'), COALESCE(x.rubric, '[]'), x.terms_document "
+    "COALESCE(x.required_documents, '[]'), COALESCE(x.rubric, '[]'), x.terms_document, "
+    "CASE WHEN $1::jsonb ? 'reminder_days_before' THEN x.reminder_days_before ELSE 3 END "
     "FROM " PER_RECORD " ON CONFLICT (scholarship_id, academic_year, term) DO NOTHING "
     "RETURNING " PER_JSON ", p.version, NULL, p.status, NULL, p.id",
     2};
@@ -127,7 +130,8 @@ static const struct db_stmt q_update = {
     "disbursement_cycle = x.disbursement_cycle, whitelist = x.whitelist, "
     "eligibility_rules = x.eligibility_rules, form_fields = x.form_fields, "
     "required_documents = x.required_documents, rubric = x.rubric, "
-    "terms_document = x.terms_document, version = p.version + 1, updated_at = now() "
+    "terms_document = x.terms_document, reminder_days_before = x.reminder_days_before, "
+    "version = p.version + 1, updated_at = now() "
     "FROM " PER_RECORD " WHERE p.id = $2::uuid RETURNING " PER_JSON ", p.version",
     2};
 static const struct db_stmt q_status = {
@@ -146,11 +150,13 @@ static const struct db_stmt q_duplicate = {
     "INSERT INTO periods AS p (scholarship_id, academic_year, term, label, opens_at, closes_at, "
     "reviewer_review_ends_at, college_review_ends_at, requires_reviewer_review, "
     "requires_college_review, quota_mode, quotas, budget_cents, disbursement_cycle, whitelist, "
-    "eligibility_rules, form_fields, required_documents, rubric, terms_document) "
+    "eligibility_rules, form_fields, required_documents, rubric, terms_document, "
+    "reminder_days_before) "
     "SELECT o.scholarship_id, $2::int, $3::smallint, COALESCE($4, o.label), " SHIFTED_WINDOWS
     ", o.requires_reviewer_review, o.requires_college_review, o.quota_mode, o.quotas, "
     "o.budget_cents, o.disbursement_cycle, o.whitelist, o.eligibility_rules, o.form_fields, "
-    "o.required_documents, o.rubric, o.terms_document FROM periods o WHERE o.id = $1::uuid "
+    "o.required_documents, o.rubric, o.terms_document, o.reminder_days_before "
+    "FROM periods o WHERE o.id = $1::uuid "
     "ON CONFLICT (scholarship_id, academic_year, term) DO NOTHING "
     "RETURNING " PER_JSON ", p.version, NULL, p.status, NULL, p.id",
     4};
@@ -262,6 +268,7 @@ static const struct vfield fields[] = {
     {.name = "required_documents", .type = VT_ARRAY, .min = 0, .max = 50, .item = &document_item},
     {.name = "rubric", .type = VT_ARRAY, .min = 0, .max = 50, .item = &rubric_item},
     {.name = "terms_document", .type = VT_STRING, .flags = VF_NULLABLE, .min = 1, .max = 500},
+    {.name = "reminder_days_before", .type = VT_INT, .flags = VF_NULLABLE, .min = 1, .max = 60},
 };
 static const struct vfield status_fields[] = {
     {.name = "status", .type = VT_ENUM, .flags = VF_REQUIRED, .options = period_statuses},

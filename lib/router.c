@@ -1,8 +1,11 @@
 /*
  * router.c -- segment-by-segment matching of paths against the static
- * route table. Literal segments compare exactly; "{name}" matches one
- * UUID segment. Tables are small (about a hundred routes) and scanned
- * linearly: cheaper than building anything at start.
+ * route table. Literal segments compare exactly; "{id}" and "{..._id}"
+ * match one UUID segment; any other "{name}" ("{key}", "{locale}")
+ * matches one token of 1 to 64 letters, digits, '_' and '-', so a name
+ * can never smuggle a slash, a dot or an escape into a handler. Tables
+ * are small (about a hundred routes) and scanned linearly: cheaper than
+ * building anything at start.
  */
 #include "router.h"
 
@@ -29,6 +32,27 @@ int route_is_uuid(const char *s, size_t n)
 	return 1;
 }
 
+/* Is s[0..n) a token segment: 1 to 64 of [A-Za-z0-9_-]? */
+static int is_token(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Does the pattern segment "{name}" (pl bytes) take a UUID: name is "id"
+ * or ends in "_id"? */
+static int wants_uuid(const char *pat, size_t pl)
+{
+	return (pl == 4 && memcmp(pat, "{id}", 4) == 0) ||
+	       (pl > 5 && memcmp(pat + pl - 4, "_id}", 4) == 0);
+}
+
 /* Does path match pattern? Fills ids (up to 4) when it does. */
 static int path_matches(const char *pat, const char *path, const char **ids, size_t *nids,
                         struct req *r)
@@ -43,7 +67,8 @@ static int path_matches(const char *pat, const char *path, const char **ids, siz
 		pl = strcspn(pat, "/");
 		sl = strcspn(path, "/");
 		if (pl > 2 && pat[0] == '{' && pat[pl - 1] == '}') {
-			if (!route_is_uuid(path, sl) || k >= 4)
+			if (!(wants_uuid(pat, pl) ? route_is_uuid(path, sl) : is_token(path, sl)) ||
+			    k >= 4)
 				return 0;
 			if (r != NULL) {
 				ids[k] = http_pct_decode(r->arena, path, sl, 0);

@@ -55,8 +55,9 @@ struct route {
 /*
  * Match method and path against table[0..n). Returns the index, or
  * ROUTE_NOT_FOUND, or ROUTE_BAD_METHOD with the allowed methods written
- * to allow ("GET, POST"). {id} segments must be UUIDs; their values go to
- * r->path_ids.
+ * to allow ("GET, POST"). {id} and {..._id} segments must be UUIDs, any
+ * other {name} a token of 1-64 [A-Za-z0-9_-]; their values go to
+ * r->path_ids in order.
  */
 int route_match(const struct route *table, size_t n, struct req *r, struct buf *allow);
 

@@ -535,7 +535,7 @@ void users_create(struct ctx *c)
 		return;
 	}
 	id = PQgetvalue(r, 0, UC_ID);
-	if (accounts_send_link(c, id, p[0], p[4], "invite", "7 days") < 0 ||
+	if (accounts_send_link(c, id, "invite", "7 days", col(r, UC_ROLE)) < 0 ||
 	    audit_record(c, NULL, "user.created", "user", id, NULL, detail_json(c, r)) < 0 ||
 	    db_commit(&c->w->db) < 0) {
 		tx_fail(c);
@@ -568,8 +568,7 @@ void users_invite(struct ctx *c)
 	}
 	/* Only the newest invitation link works. */
 	if (run(c, &q_expire_tokens, p, &err) == NULL ||
-	    accounts_send_link(c, p[0], col(u, UC_EMAIL), col(u, UC_LOCALE), "invite", "7 days") <
-	        0 ||
+	    accounts_send_link(c, p[0], "invite", "7 days", col(u, UC_ROLE)) < 0 ||
 	    audit_record(c, NULL, "user.invitation_sent", "user", p[0], NULL, NULL) < 0 ||
 	    db_commit(&c->w->db) < 0) {
 		tx_fail(c);
@@ -654,9 +653,8 @@ static int mail_new_address(struct ctx *c, const PGresult *after, int has_passwo
 
 	if (run(c, &q_expire_tokens, p, &err) == NULL)
 		return -1;
-	return accounts_send_link(c, p[0], col(after, UC_EMAIL), col(after, UC_LOCALE),
-	                          has_password ? "verify" : "invite",
-	                          has_password ? "24 hours" : "7 days");
+	return accounts_send_link(c, p[0], has_password ? "verify" : "invite",
+	                          has_password ? "24 hours" : "7 days", col(after, UC_ROLE));
 }
 
 /* Apply a checked change; the updated row, or NULL answered. */

@@ -95,6 +95,9 @@ count_node "$logs/clamav.log"
 # STORAGE_BACKEND=s3 against s3rver behind a SigV4-verifying proxy (tests/s3/run.sh starts both).
 suite s3 tests/s3/run.sh "$bindir"
 count_node "$logs/s3.log"
+# Mail by SMTP to a relay each test file starts itself (tests/mail/run.sh points the worker at it).
+suite mail tests/mail/run.sh "$bindir"
+count_node "$logs/mail.log"
 suite browser node_suite browser
 count_node "$logs/browser.log"
 

@@ -61,7 +61,8 @@ CREATE TABLE notifications (
 );
 -- A user's list, newest first (keyset), and the unread count.
 CREATE INDEX notifications_user_idx ON notifications (user_id, created_at DESC, id DESC);
-CREATE INDEX notifications_unread_idx ON notifications (user_id) WHERE read_at IS NULL;
+-- The unread count (polled by every open page) reads this index only.
+CREATE INDEX notifications_unread_idx ON notifications (user_id, expires_at) WHERE read_at IS NULL;
 CREATE INDEX notifications_announcement_idx ON notifications (announcement_id)
     WHERE announcement_id IS NOT NULL;
 

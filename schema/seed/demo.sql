@@ -565,4 +565,26 @@ SELECT split_part(app_no, '-', 2)::int, split_part(app_no, '-', 3)::smallint,
 FROM applications GROUP BY 1, 2
 ON CONFLICT (academic_year, term) DO UPDATE SET last = GREATEST(q.last, EXCLUDED.last);
 
+-- A welcome announcement (issue 6) for every demo account, unread, so the
+-- bell has something to show; posted as the API would (one notification
+-- per active user, in the user's locale).
+INSERT INTO announcements (id, title, title_en, body, body_en, audience, expires_at, created_by,
+                           created_at)
+SELECT 'a0000000-0000-4000-8000-000000000001', '獎學金系統上線公告',
+       'Welcome to the scholarship system',
+       '本學期起，獎學金申請、審查與核定都在本系統進行。請留意各獎學金的申請截止日期。',
+       'From this term on, scholarship applications, reviews and decisions all happen here. '
+       'Please mind each scholarship''s closing date.',
+       'all', now() + interval '90 days', u.id, now() - interval '1 day'
+FROM users u WHERE lower(u.email) = 'admin@demo.example.edu'
+ON CONFLICT (id) DO NOTHING;
+INSERT INTO notifications (user_id, kind, title, body, link, announcement_id, expires_at,
+                           created_at)
+SELECT u.id, 'announcement', CASE u.locale WHEN 'en' THEN a.title_en ELSE a.title END,
+       CASE u.locale WHEN 'en' THEN a.body_en ELSE a.body END, '/notifications.html', a.id,
+       a.expires_at, a.created_at
+FROM announcements a JOIN users u ON u.active
+WHERE a.id = 'a0000000-0000-4000-8000-000000000001'
+  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.announcement_id = a.id AND n.user_id = u.id);
+
 COMMIT;

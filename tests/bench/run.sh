@@ -30,14 +30,19 @@
 # same file statically.
 # with targets (single reads >= 25 % of fcgi-hello, page 100 within 20 % of
 # page 1, p99 < 20 ms). A build without the list or submit route skips
-# those scenarios and says so. Missing a target is not a failure:
+# those scenarios and says so. Last, mail: BENCH_MAIL (2000) messages
+# queued with one INSERT ... SELECT generate_series and sent by one
+# scholarship-worker to a local SMTP relay (tests/lib/smtp-sink.mjs, npm
+# smtp-server accepting everything): messages per second from the first
+# delivery to the last (target >= 200/s). BENCH_ONLY=mail runs that
+# scenario alone (no fcgi-hello needed). Missing a target is not a failure:
 # the script fails only when something cannot be started.
 #
 # Environment: BENCH_SECONDS (10) per run, BENCH_ROUNDS (3),
 # BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_WARMUP (2 s per
 # scenario, 0 for none), BENCH_LOAD_STUDENTS (10000),
-# BENCH_LOAD_APPLICATIONS (100000), BENCH_KEEP=1 keeps the directory with
-# all logs.
+# BENCH_LOAD_APPLICATIONS (100000), BENCH_MAIL (2000), BENCH_ONLY (mail:
+# the mail scenario alone), BENCH_KEEP=1 keeps the directory with all logs.
 # Functions run from the EXIT trap and through verdict "$@" look unreachable:
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -52,10 +57,13 @@ threads=${BENCH_THREADS:-2}
 warmup=${BENCH_WARMUP:-2}
 workers=4
 
-for p in "$bindir/scholarship-api" "$bindir/fcgi-hello"; do
+only=${BENCH_ONLY:-}
+case $only in "" | mail) ;; *) echo "bench: BENCH_ONLY must be empty or mail" >&2; exit 2 ;; esac
+for p in "$bindir/scholarship-api" "$bindir/scholarship-worker" "$bindir/fcgi-hello"; do
+	[ "$only" = mail ] && [ "${p##*/}" = fcgi-hello ] && continue
 	[ -x "$p" ] || { echo "bench: $p missing (make VARIANT=release progs $bindir/fcgi-hello)" >&2; exit 2; }
 done
-for c in wrk nginx spawn-fcgi curl ss; do
+for c in wrk nginx spawn-fcgi curl ss node psql; do
 	command -v "$c" >/dev/null || { echo "bench: $c not installed (make deps)" >&2; exit 2; }
 done
 
@@ -96,6 +104,8 @@ cleanup() {
 	stop_pidfile "$hello/nginx.pid" QUIT
 	stop_pidfile "$hello/nginx-master.pid" QUIT
 	stop_pidfile "$hello/fcgi-hello.pid" TERM
+	stop_pidfile "$dir/mail/worker.pid" TERM
+	stop_pidfile "$dir/mail/sink.pid" TERM
 	[ -d "$stack" ] && { "$top/tests/stack.sh" stop "$stack" || true; }
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		log "kept $dir"
@@ -128,6 +138,81 @@ log "starting the stack on 127.0.0.1:$stack_port ($workers workers) in $dir"
 # Logins are measured, not limited: lift the per-address sign-in limit.
 RATE_LIMIT_LOGIN_IP=1000000 SCHOLARSHIP_WORKERS=$workers STACK_SEED=none STACK_PG_FSYNC=off \
 	setsid -w "$top/tests/stack.sh" start "$stack" "$stack_port" "$bindir"
+
+# ---- mail: SMTP send rate -----------------------------------------------
+# mail_bench: BENCH_MAIL messages (a subject, ~1 KB of text and an HTML
+# part, like a notification) queued with one INSERT ... SELECT
+# generate_series; one scholarship-worker of BINDIR sends them by SMTP to
+# a relay on a free loopback port (tests/lib/smtp-sink.mjs, npm
+# smtp-server, accepting everything and parsing nothing). The stack's own
+# worker (mail to files) is stopped first, so one worker does all of it.
+# Prints messages per second from the first delivery to the last, and
+# from the INSERT to the last delivery. Target: >= 200 messages/s.
+# shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
+mail_sink_js='
+const [top, port, want, out] = process.argv.slice(1);
+const { writeFileSync } = await import("node:fs");
+const { startSink } = await import(`file://${top}/tests/lib/smtp-sink.mjs`);
+const sink = await startSink({ port: Number(port), parse: false });
+writeFileSync(`${out}.ready`, "");
+const end = Date.now() + 600000;
+while (sink.count() < Number(want) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+const at = sink.messages.map((m) => m.at);
+const ids = new Set(sink.messages.map((m) => (/^Message-ID: *(.*)$/im.exec(m.raw) || [])[1]));
+writeFileSync(out, `${sink.count()} ${ids.size} ${Math.min(...at)} ${Math.max(...at)} ${sink.connections()}\n`);
+await sink.close();
+'
+mail_bench() {
+	local n=${BENCH_MAIL:-2000} port out=$dir/mail t_insert count ids first last conns
+	mkdir -p "$out"
+	port=$(free_port "$stack_port")
+	setsid node --input-type=module -e "$mail_sink_js" "$top" "$port" "$n" "$out/result" \
+		</dev/null >"$out/sink.log" 2>&1 &
+	echo $! >"$out/sink.pid"
+	for _ in $(seq 200); do [ -f "$out/result.ready" ] && break; sleep 0.05; done
+	[ -f "$out/result.ready" ] || { log "mail: the SMTP sink did not start"; cat "$out/sink.log" >&2; exit 1; }
+	stop_pidfile "$stack/run/worker.pid" TERM
+	(
+		set -a
+		# shellcheck disable=SC1091
+		. "$stack/stack.env"
+		set +a
+		SMTP_HOST=127.0.0.1 SMTP_PORT=$port SMTP_USE_TLS=false LOG_LEVEL=info \
+			exec setsid "$bindir/scholarship-worker"
+	) </dev/null >"$out/worker.log" 2>&1 &
+	echo $! >"$out/worker.pid"
+	for _ in $(seq 200); do grep -q 'listening on mail_outbox' "$out/worker.log" 2>/dev/null && break; sleep 0.05; done
+	grep -q 'listening on mail_outbox' "$out/worker.log" || { log "mail: the worker did not start"; cat "$out/worker.log" >&2; exit 1; }
+	t_insert=$(date +%s%3N)
+	(
+		# shellcheck disable=SC1091
+		. "$stack/stack.env"
+		psql -d scholarship -U scholarship_app -qX -v ON_ERROR_STOP=1 -c "INSERT INTO mail_outbox
+			(to_address, subject, body_text, body_html, template_key, locale)
+			SELECT 'bench' || g || '@bench.example.edu', '獎學金通知 Scholarship notice ' || g,
+			repeat('Dear student, your application has been received. ', 20) || g,
+			'<p>' || repeat('Dear student, your application has been received. ', 20) || g || '</p>',
+			'bench', 'en' FROM generate_series(1, $n) g"
+	)
+	while kill -0 "$(cat "$out/sink.pid")" 2>/dev/null && [ ! -s "$out/result" ]; do sleep 0.2; done
+	[ -s "$out/result" ] || { log "mail: the sink stopped early"; cat "$out/sink.log" >&2; exit 1; }
+	read -r count ids first last conns <"$out/result"
+	echo
+	echo "Mail (SMTP to a local relay, one worker, $n messages queued in one INSERT)"
+	awk -v c="$count" -v f="$first" -v l="$last" -v t="$t_insert" -v n="$n" -v u="$ids" -v k="$conns" 'BEGIN {
+		r = l > f ? (c - 1) * 1000 / (l - f) : 0
+		printf "  %d of %d delivered (%d distinct Message-IDs) over %d connection(s)\n", c, n, u, k
+		printf "  %.0f messages/s from the first delivery to the last (%.2f s); %.2f s from the INSERT to the last\n",
+			r, (l - f) / 1000, (l - t) / 1000
+		printf "%-44s %10.0f  %s\n", "mail send rate >= 200 messages/s", r, (r >= 200 ? "meets" : "misses") }'
+	stop_pidfile "$out/worker.pid" TERM
+	grep -h '"level":"\(warn\|error\)"' "$out/worker.log" | head -3 | cut -c1-200 | sed 's/^/  worker: /' || true
+}
+
+if [ "$only" = mail ]; then
+	mail_bench
+	exit 0
+fi
 
 log "starting fcgi-hello ($workers children) and the bench NGINX on 127.0.0.1:$bench_port"
 setsid -w spawn-fcgi -s "$hello/hello.sock" -M 0660 -F "$workers" -P "$hello/fcgi-hello.pid" \
@@ -580,6 +665,8 @@ for n in doc-static doc-accel; do
 done
 printf '  downloads through the API (auth, scope, audit row, X-Accel-Redirect) at %s %% of NGINX serving the file statically\n' \
 	"$(pct "${m_rps[doc-accel]}" "${m_rps[doc-static]}")"
+
+mail_bench
 
 # ---- what the servers said ----------------------------------------------
 echo

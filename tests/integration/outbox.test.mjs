@@ -261,19 +261,19 @@ test('--test-mail queues through outbox_enqueue; the mail arrives encoded', asyn
   assert.equal(run(WORKER, ['--bogus']).status, 2);
 });
 
-test('SMTP_HOST leaves mail queued: the worker says SMTP is not supported yet', async () => {
+test('SMTP_HOST switches the worker to SMTP (STARTTLS required by default)', async () => {
   const w = startWorker({ SMTP_HOST: 'smtp.invalid', LOG_LEVEL: 'info' });
-  const said = await until(() => /SMTP delivery is not supported yet/.test(w.stderr()), 5000);
+  const said = await until(() => /smtp: relay smtp\.invalid:587, STARTTLS required/.test(w.stderr()), 5000);
   w.child.kill('SIGTERM');
   const e = await w.exited;
   assert.ok(said, e.stderr);
   assert.deepEqual([e.code, e.signal], [0, null], e.stderr);
-  assert.doesNotMatch(e.stderr, /"msg":"mail"/, 'it delivered nothing');
 });
 
 test('bad worker settings stop it at start with a message naming the variable', () => {
   for (const [k, v] of [['MAIL_MAX_ATTEMPTS', 'lots'], ['MAIL_RETRY_BASE_SECONDS', '0'],
-    ['MAIL_FROM', 'Office <not an address>'], ['SMTP_PORT', '99999']]) {
+    ['MAIL_FROM', 'Office <not an address>'], ['SMTP_PORT', '99999'],
+    ['SMTP_HOST', 'smtp.example.edu/evil'], ['REMINDER_HOUR', '24'], ['SMTP_USERNAME', 'only-a-name']]) {
     const r = run(WORKER, [], { env: { ...process.env, [k]: v }, timeout: 10000 });
     assert.equal(r.status, 1, `${k}=${v}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(k));

@@ -8,10 +8,11 @@
 #include "suites.h"
 
 static Suite *(*const suites[])(void) = {
-    arena_suite,       buf_suite,         config_suite,    router_suite,        http_suite,
-    json_suite,        validate_suite,    log_suite,       metrics_suite,       db_suite,
-    password_suite,    outbox_suite,      reference_suite, pii_suite,           csv_suite,
-    eligibility_suite, application_suite, multipart_suite, document_file_suite, s3sign_suite,
+    arena_suite,         buf_suite,         config_suite,    router_suite,        http_suite,
+    json_suite,          validate_suite,    log_suite,       metrics_suite,       db_suite,
+    password_suite,      outbox_suite,      reference_suite, pii_suite,           csv_suite,
+    eligibility_suite,   application_suite, multipart_suite, document_file_suite, s3sign_suite,
+    mail_template_suite,
 };
 
 int main(void)

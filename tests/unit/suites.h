@@ -28,6 +28,7 @@ Suite *application_suite(void);
 Suite *multipart_suite(void);
 Suite *document_file_suite(void);
 Suite *s3sign_suite(void);
+Suite *mail_template_suite(void);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -2,12 +2,16 @@
  * test_outbox.c -- unit tests of the pure parts of the email outbox: the
  * RFC 5322 writer (lib/mailfile.c: headers, RFC 2047 subjects, 8bit and
  * quoted-printable bodies, multipart/alternative, refusal of CR/LF and
- * other header injection, the atomic .eml write into a temporary
- * directory leaving no temporary file) and the retry backoff of
- * lib/outbox.c. The queue's SQL is tested against the real stack in
- * tests/integration/outbox.test.mjs.
+ * other header injection, the email test mode's headers and subject, the
+ * 7-bit bodies sent by SMTP, the atomic .eml write into a temporary
+ * directory leaving no temporary file), the retry backoff and its jitter
+ * (lib/outbox.c), the SMTP URL (lib/smtp.c) and the mail counters'
+ * Prometheus text (lib/mail_metrics.c). The queue's SQL is tested against
+ * the real stack in tests/integration/outbox.test.mjs, SMTP delivery in
+ * tests/mail/smtp.test.mjs.
  */
 #include <dirent.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +22,10 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "mail_metrics.h"
 #include "mailfile.h"
 #include "outbox.h"
+#include "smtp.h"
 #include "suites.h"
 
 #define FROM "Scholarships <no-reply@uni.example.edu>"
@@ -574,6 +580,129 @@ START_TEST(write_out_of_memory_leaves_nothing)
 }
 END_TEST
 
+/* ---- the email test mode and SMTP's 7-bit bodies ---- */
+
+static const char *const qa[] = {"qa1@test.example.edu", "qa2@test.example.edu"};
+
+START_TEST(test_mode_redirects_and_marks)
+{
+	struct mailfile_msg m = msg("student@uni.example.edu", "Award offered", "x");
+	const char *s;
+
+	m.redirect = qa;
+	m.nredirect = 2;
+	s = render(&m);
+	ck_assert_str_eq(header(s, "To"), "qa1@test.example.edu, qa2@test.example.edu");
+	ck_assert_ptr_nonnull(strstr(s, "To: qa1@test.example.edu,\r\n qa2@test.example.edu\r\n"));
+	ck_assert_str_eq(header(s, "X-Original-To"), "student@uni.example.edu");
+	ck_assert_str_eq(header(s, "X-Test-Mode"), "on");
+	ck_assert_str_eq(header(s, "Subject"), "[TEST] Award offered");
+	ck_assert_int_eq(count(s, "student@uni.example.edu"), 1); /* only X-Original-To */
+	assert_lines(s, 78);
+	/* One address: no folding. */
+	m.nredirect = 1;
+	s = render(&m);
+	ck_assert_str_eq(header(s, "To"), "qa1@test.example.edu");
+	/* Off: none of it. */
+	m.nredirect = 0;
+	s = render(&m);
+	ck_assert_str_eq(header(s, "To"), "student@uni.example.edu");
+	ck_assert_ptr_null(header(s, "X-Original-To"));
+	ck_assert_ptr_null(header(s, "X-Test-Mode"));
+	ck_assert_str_eq(header(s, "Subject"), "Award offered");
+}
+END_TEST
+
+START_TEST(test_mode_prefix_before_encoded_words)
+{
+	struct mailfile_msg m = msg("student@uni.example.edu", ZH_SUBJECT, "x");
+	const char *s;
+	char *subj;
+
+	m.redirect = qa;
+	m.nredirect = 2;
+	s = render(&m);
+	subj = header(s, "Subject");
+	/* "[TEST]", folding white space, then the words: decodes to "[TEST] ..." */
+	ck_assert_ptr_nonnull(strstr(s, "Subject: [TEST]\r\n =?UTF-8?B?"));
+	ck_assert_msg(strncmp(subj, "[TEST] =?UTF-8?B?", 17) == 0, "%s", subj);
+	ck_assert_str_eq(decode_words(subj), ZH_SUBJECT);
+	assert_lines(s, 76);
+}
+END_TEST
+
+START_TEST(test_mode_addresses_are_checked)
+{
+	static const char *const bad[] = {
+	    "qa@test.example.edu\r\nBcc: evil@x.example",
+	    "qa@test.example.edu, evil@x.example",
+	    "QA <qa@test.example.edu>",
+	    "",
+	    "測試@test.example.edu",
+	};
+	const char *one[1];
+	const char *many[MAILFILE_REDIRECT_MAX + 1];
+	struct mailfile_msg m = msg("student@uni.example.edu", "Hi", "x");
+	size_t i;
+
+	m.redirect = one;
+	m.nredirect = 1;
+	for (i = 0; i < NELEM(bad); i++) {
+		one[0] = bad[i];
+		ck_assert_int_eq(render_err(&m), MAILFILE_INVALID);
+		ck_assert_ptr_nonnull(strstr(err, "test-mode address"));
+	}
+	for (i = 0; i < NELEM(many); i++)
+		many[i] = "qa@test.example.edu";
+	m.redirect = many;
+	m.nredirect = NELEM(many);
+	ck_assert_int_eq(render_err(&m), MAILFILE_INVALID);
+	m.nredirect = MAILFILE_REDIRECT_MAX;
+	ck_assert_int_eq(render_err(&m), MAILFILE_OK);
+}
+END_TEST
+
+START_TEST(seven_bit_bodies_for_smtp)
+{
+	struct mailfile_msg m = msg("a@b.example", "Hi", "您好，\r\n您的申請已收到。");
+	const char *s, *qp, *end;
+	size_t i;
+
+	m.seven_bit = 1;
+	m.body_html = "<p>plain ASCII</p>";
+	s = render(&m);
+	for (i = 0; s[i] != '\0'; i++)
+		ck_assert_msg((unsigned char)s[i] < 0x80, "byte %zu is 0x%02x", i,
+		              (unsigned char)s[i]);
+	ck_assert_ptr_nonnull(strstr(s, "Content-Type: text/plain; charset=utf-8\r\n"
+	                                "Content-Transfer-Encoding: quoted-printable\r\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(s, "Content-Type: text/html; charset=utf-8\r\n"
+	              "Content-Transfer-Encoding: 7bit\r\n\r\n<p>plain ASCII</p>\r\n"));
+	qp = strstr(s, "quoted-printable\r\n\r\n") + 20;
+	end = strstr(qp, "--=_" ID);
+	ck_assert_ptr_nonnull(end);
+	ck_assert_str_eq(decode_qp(arena_strndup(&arena, qp, (size_t)(end - qp))),
+	                 "您好，\n您的申請已收到。\n");
+}
+END_TEST
+
+START_TEST(from_address_for_the_envelope)
+{
+	char a[MAILFILE_ADDR_MAX + 1];
+
+	ck_assert_int_eq(mailfile_from_addr(FROM, a, sizeof(a)), 0);
+	ck_assert_str_eq(a, "no-reply@uni.example.edu");
+	ck_assert_int_eq(mailfile_from_addr("office@uni.example.edu", a, sizeof(a)), 0);
+	ck_assert_str_eq(a, "office@uni.example.edu");
+	ck_assert_int_eq(mailfile_from_addr("獎學金 <x@uni.example.edu>", a, sizeof(a)), 0);
+	ck_assert_str_eq(a, "x@uni.example.edu");
+	ck_assert_int_eq(mailfile_from_addr("Office <not an address>", a, sizeof(a)), -1);
+	ck_assert_int_eq(mailfile_from_addr("", a, sizeof(a)), -1);
+	ck_assert_int_eq(mailfile_from_addr(FROM, a, 5), -1);
+}
+END_TEST
+
 /* ---- retry backoff ---- */
 
 START_TEST(backoff_doubles_and_caps)
@@ -597,12 +726,142 @@ START_TEST(backoff_doubles_and_caps)
 }
 END_TEST
 
+START_TEST(jitter_stays_within_a_quarter)
+{
+	struct outbox_policy p = OUTBOX_POLICY_DEFAULT;
+	double d, lo = 1e9, hi = 0, u;
+	long n;
+	int i;
+
+	p.retry_base = 60;
+	p.retry_max = 3600;
+	for (n = 1; n <= 10; n++) {
+		long b = outbox_backoff(&p, n);
+		ck_assert(outbox_retry_delay(&p, n, 0.0) == (double)b);
+		ck_assert(outbox_retry_delay(&p, n, 0.5) == b * 1.125);
+		d = outbox_retry_delay(&p, n, 0.9999999);
+		ck_assert_msg(d >= b && d < b * 1.25, "attempt %ld: %f", n, d);
+		/* Out-of-range u is clamped, never outside the bounds. */
+		ck_assert(outbox_retry_delay(&p, n, -3.0) == (double)b);
+		d = outbox_retry_delay(&p, n, 7.0);
+		ck_assert(d >= b && d < b * 1.25);
+		d = outbox_retry_delay(&p, n, NAN);
+		ck_assert(d == (double)b);
+	}
+	/* Spread: many draws fill [b, 1.25 b) from end to end. */
+	for (i = 0; i < 2000; i++) {
+		u = (double)(rand() % 1000000) / 1000000.0;
+		d = outbox_retry_delay(&p, 3, u);
+		ck_assert(d >= 240.0 && d < 300.0);
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	ck_assert_msg(lo < 245.0 && hi > 295.0, "spread %f..%f", lo, hi);
+}
+END_TEST
+
+/* ---- SMTP URL ---- */
+
+START_TEST(smtp_url_forms)
+{
+	char u[300];
+
+	ck_assert_int_eq(
+	    smtp_url(u, sizeof(u), "smtp.example.edu", 587, "worker1", err, sizeof(err)), 0);
+	ck_assert_str_eq(u, "smtp://smtp.example.edu:587/worker1");
+	ck_assert_int_eq(smtp_url(u, sizeof(u), "smtp.example.edu", 465, "w", err, sizeof(err)), 0);
+	ck_assert_str_eq(u, "smtps://smtp.example.edu:465/w");
+	ck_assert_int_eq(smtp_url(u, sizeof(u), "127.0.0.1", 2525, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(u, "smtp://127.0.0.1:2525/localhost");
+	ck_assert_int_eq(smtp_url(u, sizeof(u), "::1", 25, "h", err, sizeof(err)), 0);
+	ck_assert_str_eq(u, "smtp://[::1]:25/h");
+	ck_assert_int_eq(smtp_url(u, sizeof(u), "[2001:db8::1]", 25, "h", err, sizeof(err)), 0);
+	ck_assert_str_eq(u, "smtp://[2001:db8::1]:25/h");
+}
+END_TEST
+
+START_TEST(smtp_url_refuses_what_is_not_a_host)
+{
+	static const char *const bad[] = {
+	    "",
+	    "user:pw@smtp.example.edu",
+	    "smtp.example.edu/evil",
+	    "smtp.example.edu?x",
+	    "smtp example",
+	    "smtp.example.edu\r\n",
+	    "smtp.example.edu#",
+	    "[::1",
+	};
+	char u[300];
+	size_t i;
+
+	for (i = 0; i < NELEM(bad); i++) {
+		err[0] = '\0';
+		ck_assert_msg(smtp_url(u, sizeof(u), bad[i], 25, "h", err, sizeof(err)) == -1, "%s",
+		              bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "SMTP_HOST"));
+	}
+	ck_assert_int_eq(smtp_url(u, sizeof(u), "smtp.example.edu", 0, "h", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "SMTP_PORT"));
+	ck_assert_int_eq(smtp_url(u, 10, "smtp.example.edu", 25, "h", err, sizeof(err)), -1);
+}
+END_TEST
+
+/* ---- mail counters ---- */
+
+START_TEST(mail_metrics_histogram)
+{
+	struct mail_metrics m;
+	struct buf b;
+	const char *s;
+
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(mail_metrics_dirty(&m), 0);
+	mail_metrics_observe(&m, MAIL_METRIC_SENT, 0.01);
+	mail_metrics_observe(&m, MAIL_METRIC_SENT, 0.05); /* le is inclusive */
+	mail_metrics_observe(&m, MAIL_METRIC_RETRY, 0.3);
+	mail_metrics_observe(&m, MAIL_METRIC_FAILED, 42.0);
+	mail_metrics_observe(&m, MAIL_METRIC_SENT, -1.0); /* a clock step: counted as 0 */
+	ck_assert_int_eq(mail_metrics_dirty(&m), 1);
+	ck_assert_int_eq(m.sent, 3);
+	ck_assert_int_eq(m.retries, 1);
+	ck_assert_int_eq(m.failed, 1);
+	ck_assert_int_eq(m.buckets[0], 3);
+	ck_assert_int_eq(m.buckets[3], 1);
+	ck_assert_int_eq(m.buckets[MAIL_METRICS_NBOUNDS], 1);
+	m.depth = 17;
+	buf_init(&b, &arena);
+	mail_metrics_format(&m, &b);
+	s = buf_cstr(&b);
+	ck_assert_ptr_nonnull(strstr(s, "# TYPE scholarship_mail_outbox_depth gauge\n"
+	                                "scholarship_mail_outbox_depth 17\n"));
+	ck_assert_ptr_nonnull(strstr(s, "# TYPE scholarship_mail_sent_total counter\n"
+	                                "scholarship_mail_sent_total 3\n"));
+	ck_assert_ptr_nonnull(strstr(s, "scholarship_mail_failed_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(s, "scholarship_mail_retries_total 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(s, "# TYPE scholarship_mail_send_duration_seconds histogram\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"0.05\"} 3\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"0.1\"} 3\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"0.25\"} 3\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"0.5\"} 4\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"1\"} 4\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"2.5\"} 4\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"5\"} 4\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"10\"} 4\n"
+	              "scholarship_mail_send_duration_seconds_bucket{le=\"+Inf\"} 5\n"
+	              "scholarship_mail_send_duration_seconds_sum 42.360000\n"
+	              "scholarship_mail_send_duration_seconds_count 5\n"));
+}
+END_TEST
+
 Suite *outbox_suite(void)
 {
 	Suite *s = suite_create("outbox");
 	TCase *render_tc = tcase_create("render");
 	TCase *write_tc = tcase_create("write");
 	TCase *retry_tc = tcase_create("backoff");
+	TCase *smtp_tc = tcase_create("smtp");
 
 	tcase_add_checked_fixture(render_tc, setup, teardown);
 	tcase_add_test(render_tc, plain_message_headers);
@@ -618,6 +877,11 @@ Suite *outbox_suite(void)
 	tcase_add_test(render_tc, html_makes_multipart_alternative);
 	tcase_add_test(render_tc, render_out_of_memory);
 	tcase_add_test(render_tc, file_name);
+	tcase_add_test(render_tc, test_mode_redirects_and_marks);
+	tcase_add_test(render_tc, test_mode_prefix_before_encoded_words);
+	tcase_add_test(render_tc, test_mode_addresses_are_checked);
+	tcase_add_test(render_tc, seven_bit_bodies_for_smtp);
+	tcase_add_test(render_tc, from_address_for_the_envelope);
 	suite_add_tcase(s, render_tc);
 	tcase_add_checked_fixture(write_tc, dir_setup, dir_teardown);
 	tcase_add_test(write_tc, write_is_atomic_and_leaves_no_temp_file);
@@ -626,6 +890,12 @@ Suite *outbox_suite(void)
 	tcase_add_test(write_tc, write_out_of_memory_leaves_nothing);
 	suite_add_tcase(s, write_tc);
 	tcase_add_test(retry_tc, backoff_doubles_and_caps);
+	tcase_add_test(retry_tc, jitter_stays_within_a_quarter);
 	suite_add_tcase(s, retry_tc);
+	tcase_add_checked_fixture(smtp_tc, setup, teardown);
+	tcase_add_test(smtp_tc, smtp_url_forms);
+	tcase_add_test(smtp_tc, smtp_url_refuses_what_is_not_a_host);
+	tcase_add_test(smtp_tc, mail_metrics_histogram);
+	suite_add_tcase(s, smtp_tc);
 	return s;
 }

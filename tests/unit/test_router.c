@@ -25,6 +25,7 @@ enum {
 	R_UPLOAD,
 	R_IMPORT,
 	R_ROOT,
+	R_TOKENS,
 };
 
 static const struct route routes[] = {
@@ -39,6 +40,8 @@ static const struct route routes[] = {
     [R_UPLOAD] = {"POST", "/api/v1/uploads", NULL, ROLES_ANY, BODY_MULTIPART, 10u << 20, 0},
     [R_IMPORT] = {"POST", "/api/v1/import", NULL, ROLE_ADMIN, BODY_CSV, 1000, 0},
     [R_ROOT] = {"GET", "/", NULL, ROLES_PUBLIC, BODY_NONE, 0, 0},
+    [R_TOKENS] = {"PUT", "/api/v1/mail-templates/{key}/{locale}", NULL, ROLES_STAFF, BODY_JSON, 0,
+                  0},
 };
 
 static struct arena A;
@@ -151,6 +154,26 @@ START_TEST(two_ids_in_order)
 	ck_assert_uint_eq(R.npath_ids, 2);
 	ck_assert_str_eq(R.path_ids[0], UUID2);
 	ck_assert_str_eq(R.path_ids[1], UUID1);
+}
+END_TEST
+
+/* A {name} other than {id} or {..._id} takes one token segment. */
+START_TEST(token_segments)
+{
+	ck_assert_int_eq(match("PUT", "/api/v1/mail-templates/status_decided/zh-TW"), R_TOKENS);
+	ck_assert_uint_eq(R.npath_ids, 2);
+	ck_assert_str_eq(R.path_ids[0], "status_decided");
+	ck_assert_str_eq(R.path_ids[1], "zh-TW");
+	ck_assert_int_eq(match("PUT", "/api/v1/mail-templates/a.b/en"), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("PUT", "/api/v1/mail-templates/%2e%2e/en"), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("PUT", "/api/v1/mail-templates//en"), ROUTE_NOT_FOUND);
+	ck_assert_int_eq(match("PUT",
+	                       "/api/v1/mail-templates/"
+	                       "k1234567890123456789012345678901234567890123456789012345678901234"
+	                       "/en"),
+	                 ROUTE_NOT_FOUND);
+	/* {id} still wants a UUID. */
+	ck_assert_int_eq(match("GET", "/api/v1/users/status_decided"), ROUTE_NOT_FOUND);
 }
 END_TEST
 
@@ -313,6 +336,7 @@ Suite *router_suite(void)
 	tcase_add_test(tc, allow_may_be_null);
 	tcase_add_test(tc, id_segment_filled);
 	tcase_add_test(tc, two_ids_in_order);
+	tcase_add_test(tc, token_segments);
 	tcase_add_test(tc, empty_table_is_404);
 	tcase_add_test(tc, out_of_memory_on_405_path);
 

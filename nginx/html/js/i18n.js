@@ -4,6 +4,7 @@
 // data-i18n="key" gets t(key) as its text.
 
 import { appMessages } from './i18n-apps.js';
+import { notifyMessages } from './i18n-notify.js';
 
 const STORAGE_KEY = 'scholarship.lang';
 export const LANGS = ['en', 'zh-TW'];
@@ -537,8 +538,9 @@ const messages = {
   },
 };
 
-// The scholarship and application pages' labels live in their own module.
-for (const l of LANGS) Object.assign(messages[l], appMessages[l]);
+// The scholarship and application pages' labels, and the notification
+// pages', live in their own modules.
+for (const l of LANGS) Object.assign(messages[l], appMessages[l], notifyMessages[l]);
 
 function initialLang() {
   try {

@@ -1,13 +1,15 @@
 // ui.js -- what every page shares: preact + htm (vendored, imported by
 // path because the CSP forbids import maps), a hook that re-renders a
 // component when the language changes, the language switch, the header's
-// session menu, form pieces (labelled fields, the error alert, the success
-// notice) and startPage(), which translates the static markup, mounts the
-// switch and the session menu and restores the session.
+// session menu with its notification bell (the unread count, polled while
+// the page is visible), form pieces (labelled fields, the error alert, the
+// success notice) and startPage(), which translates the static markup,
+// mounts the switch and the session menu and restores the session.
 
 import { h, render } from '/vendor/preact.module.js';
 import { useEffect, useRef, useState } from '/vendor/hooks.module.js';
 import htm from '/vendor/htm.module.js';
+import { API, ApiError, request } from './api.js';
 import { lang, setLang, t, onLangChange, translatePage } from './i18n.js';
 import { canSeeUsers, currentUser, onSessionChange, requireUser, restore, restoreError, signOut } from './session.js';
 
@@ -55,7 +57,95 @@ export function useSession() {
   return state === undefined ? undefined : (state ?? currentUser());
 }
 
-/** The header's session menu: a sign-in link, or the user's name, their pages and "Sign out". */
+/*
+ * The unread count of the signed-in user's notifications, shared by the
+ * bell and the notifications page. It is polled cheaply (GET
+ * /notifications/unread-count is one index probe) every POLL_MS while the
+ * page is visible, at once when the page becomes visible again or the
+ * window regains the focus, and never while the page is hidden. A route
+ * that is missing or refused (404, 403) stops the polling for the page.
+ */
+const POLL_MS = 30000;
+let unreadCount = null; // null until known
+let unreadInflight = null;
+let unreadLast = 0;
+let unreadStopped = false;
+const unreadListeners = new Set();
+
+/** Sets the unread count (after the notifications page marked some read) and tells the bell. */
+export function setUnreadCount(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return;
+  unreadCount = Math.floor(n);
+  for (const fn of unreadListeners) fn(unreadCount);
+}
+
+/** Asks the server for the unread count (one request in flight at a time); resolves to it or null. */
+export function refreshUnread() {
+  if (unreadStopped) return Promise.resolve(unreadCount);
+  if (!unreadInflight) {
+    unreadLast = Date.now();
+    unreadInflight = request(`${API}/notifications/unread-count`)
+      .then((d) => { setUnreadCount(Number(d?.count)); return unreadCount; })
+      .catch((err) => {
+        if (err instanceof ApiError && (err.status === 404 || err.status === 403)) unreadStopped = true;
+        return unreadCount;
+      })
+      .finally(() => { unreadInflight = null; });
+  }
+  return unreadInflight;
+}
+
+/** Starts polling while the page is visible; returns the function that stops it. */
+function pollUnread() {
+  let timer = null;
+  const visible = () => document.visibilityState !== 'hidden';
+  const arm = () => {
+    clearInterval(timer);
+    timer = visible() ? setInterval(refreshUnread, POLL_MS) : null;
+  };
+  // Showing the tab fires both visibilitychange and focus: one request will do.
+  const soon = () => { if (visible() && Date.now() - unreadLast > 2000) refreshUnread(); };
+  const onVisibility = () => { soon(); arm(); };
+  document.addEventListener('visibilitychange', onVisibility);
+  window.addEventListener('focus', soon);
+  refreshUnread();
+  arm();
+  return () => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVisibility);
+    window.removeEventListener('focus', soon);
+  };
+}
+
+/** The unread count (null until known); the calling component re-renders when it changes. */
+export function useUnreadCount() {
+  const [n, setN] = useState(unreadCount);
+  useEffect(() => {
+    unreadListeners.add(setN);
+    setN(unreadCount);
+    return () => unreadListeners.delete(setN);
+  }, []);
+  return n;
+}
+
+/** The bell: a link to the notifications page, with the unread count as a badge. */
+export function NotificationBell() {
+  useLang();
+  const n = useUnreadCount();
+  useEffect(() => pollUnread(), []);
+  const here = window.location.pathname === '/notifications.html';
+  const label = n > 0 ? t('nav.notificationsUnread').replace('{n}', String(n)) : t('nav.notifications');
+  return html`
+    <a class=${`nav-link nav-bell${n > 0 ? ' has-unread' : ''}`} id="nav-bell" href="/notifications.html"
+      aria-label=${label} title=${label} aria-current=${here ? 'page' : undefined} data-count=${n ?? ''}>
+      <svg class="icon bell-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        <path d="M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z" /><path d="M10 20.5a2.2 2.2 0 0 0 4 0" />
+      </svg>
+      ${n > 0 && html`<span class="bell-count" id="nav-bell-count" aria-hidden="true">${n > 99 ? '99+' : n}</span>`}
+    </a>`;
+}
+
+/** The header's session menu: a sign-in link, or the user's name, their pages, the bell and "Sign out". */
 export function SessionNav({ showSignIn = true }) {
   useLang();
   const user = useSession();
@@ -90,7 +180,10 @@ export function SessionNav({ showSignIn = true }) {
         <a class="nav-link" href="/admin-applications.html" aria-current=${current('/admin-applications.html')}>${t('nav.applications')}</a>`}
       <a class="nav-link" href="/account.html" aria-current=${current('/account.html')}>${t('nav.account')}</a>
       ${canSeeUsers(user) && html`
-        <a class="nav-link" href="/admin-users.html" aria-current=${current('/admin-users.html')}>${t('nav.users')}</a>`}
+        <a class="nav-link" href="/admin-users.html" aria-current=${current('/admin-users.html')}>${t('nav.users')}</a>
+        <a class="nav-link" href="/admin-announcements.html" aria-current=${current('/admin-announcements.html')}>${t('nav.announcements')}</a>
+        <a class="nav-link" href="/admin-mail.html" aria-current=${current('/admin-mail.html')}>${t('nav.mail')}</a>`}
+      <${NotificationBell} />
       <button type="button" class="btn btn-quiet" id="sign-out" onClick=${onSignOut} disabled=${busy}>
         ${t('nav.signOut')}
       </button>
