@@ -250,8 +250,6 @@ static int bool_ok(const char *s)
 void announce_list(struct ctx *c)
 {
 	const char *p[5] = {NULL}, *cursor;
-	enum db_err err;
-	PGresult *r;
 	long limit;
 	int bad = 0;
 
@@ -261,15 +259,7 @@ void announce_list(struct ctx *c)
 	if (bad || (cursor != NULL && app_split_cursor(c, cursor, &p[2], &p[3]) < 0))
 		return;
 	p[1] = group_of(c);
-	if ((p[4] = arena_printf(c->arena, "%ld", limit + 1)) == NULL) {
-		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
-		return;
-	}
-	if ((r = db_exec(&c->w->db, c->arena, &q_list, p, &err, NULL)) == NULL) {
-		app_db_fail(c, err);
-		return;
-	}
-	scholarships_answer_page(c, r, limit, 1);
+	app_answer_list(c, &q_list, p, 4, limit);
 }
 
 void announce_get(struct ctx *c)

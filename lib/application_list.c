@@ -145,6 +145,23 @@ const char *app_query_filter(struct ctx *c, const char *key, int (*ok)(const cha
 	return v;
 }
 
+void app_answer_list(struct ctx *c, const struct db_stmt *st, const char **p, int limit_at,
+                     long limit)
+{
+	enum db_err err;
+	PGresult *r;
+
+	if ((p[limit_at] = arena_printf(c->arena, "%ld", limit + 1)) == NULL) {
+		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
+		return;
+	}
+	if ((r = db_exec(&c->w->db, c->arena, st, p, &err, NULL)) == NULL) {
+		app_db_fail(c, err);
+		return;
+	}
+	scholarships_answer_page(c, r, limit, 1);
+}
+
 static int college_ok(const char *s)
 {
 	return scholarships_token_ok(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", 16);
@@ -155,8 +172,6 @@ void applications_list(struct ctx *c)
 	const char *p[10] = {0}, *cursor, *q;
 	const struct db_stmt *st;
 	enum app_scope sc;
-	enum db_err err;
-	PGresult *r;
 	long limit;
 	int bad = 0;
 
@@ -177,12 +192,7 @@ void applications_list(struct ctx *c)
 		return;
 	}
 	sc = app_scope_of(c, &p[0]);
-	p[9] = arena_printf(c->arena, "%ld", limit + 1);
 	st = p[1] == NULL && p[2] == NULL && p[5] == NULL && p[6] == NULL ? &q_rows[sc]
 	                                                                  : &q_joined[sc];
-	if ((r = db_exec(&c->w->db, c->arena, st, p, &err, NULL)) == NULL) {
-		app_db_fail(c, err);
-		return;
-	}
-	scholarships_answer_page(c, r, limit, 1);
+	app_answer_list(c, st, p, 9, limit);
 }

@@ -97,6 +97,11 @@ int app_uuid_ok(const char *s);
 /* A keyset cursor "<microseconds>,<uuid>" split into its halves; 0, or -1
  * with 400 answered when it is not one a list gave out. */
 int app_split_cursor(struct ctx *c, const char *raw, const char **ts, const char **id);
+/* Run the list statement st with p, its parameter p[limit_at] set to
+ * limit + 1, and answer the page (column 0 the item's JSON, column 1 the
+ * raw cursor), or the failure (503/500). */
+void app_answer_list(struct ctx *c, const struct db_stmt *st, const char **p, int limit_at,
+                     long limit);
 
 /* BEGIN; 0, or -1 with 503 answered. */
 int app_begin(struct ctx *c);

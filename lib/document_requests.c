@@ -405,8 +405,6 @@ void docreq_list(struct ctx *c)
 {
 	const char *p[8] = {0}, *cursor, *overdue;
 	enum app_scope sc;
-	enum db_err err;
-	PGresult *r;
 	long limit;
 	int bad = 0;
 
@@ -422,12 +420,7 @@ void docreq_list(struct ctx *c)
 	sc = app_scope_of(c, &p[0]);
 	p[3] = overdue != NULL && strcmp(overdue, "true") == 0 ? "true" : "false";
 	p[4] = c->w->cfg->institution_timezone;
-	p[7] = arena_printf(c->arena, "%ld", limit + 1);
-	if ((r = db_exec(&c->w->db, c->arena, &q_list[sc], p, &err, NULL)) == NULL) {
-		app_db_fail(c, err);
-		return;
-	}
-	scholarships_answer_page(c, r, limit, 1);
+	app_answer_list(c, &q_list[sc], p, 7, limit);
 }
 
 void docreq_fulfil(struct ctx *c)

@@ -281,8 +281,6 @@ static int recipient_ok(const char *s)
 void mailadm_outbox_list(struct ctx *c)
 {
 	const char *p[9] = {0}, *cursor, *who;
-	enum db_err err;
-	PGresult *r;
 	long limit;
 	int bad = 0;
 
@@ -300,14 +298,7 @@ void mailadm_outbox_list(struct ctx *c)
 		return;
 	}
 	p[0] = c->role == ROLE_SUPER_ADMIN ? NULL : c->user_id;
-	p[8] = arena_printf(c->arena, "%ld", limit + 1);
-	r = db_exec(&c->w->db, c->arena, p[0] == NULL ? &q_ob_list_all : &q_ob_list_admin, p, &err,
-	            NULL);
-	if (r == NULL) {
-		app_db_fail(c, err);
-		return;
-	}
-	scholarships_answer_page(c, r, limit, 1);
+	app_answer_list(c, p[0] == NULL ? &q_ob_list_all : &q_ob_list_admin, p, 8, limit);
 }
 
 void mailadm_outbox_retry(struct ctx *c)

@@ -88,8 +88,6 @@ static int no_fields(struct ctx *c)
 void notif_list(struct ctx *c)
 {
 	const char *p[5] = {c->user_id}, *cursor;
-	enum db_err err;
-	PGresult *r;
 	long limit;
 	int bad = 0;
 
@@ -98,15 +96,7 @@ void notif_list(struct ctx *c)
 	p[1] = app_query_filter(c, "unread", bool_ok, &bad);
 	if (bad || (cursor != NULL && app_split_cursor(c, cursor, &p[2], &p[3]) < 0))
 		return;
-	if ((p[4] = arena_printf(c->arena, "%ld", limit + 1)) == NULL) {
-		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
-		return;
-	}
-	if ((r = db_exec(&c->w->db, c->arena, &q_list, p, &err, NULL)) == NULL) {
-		app_db_fail(c, err);
-		return;
-	}
-	scholarships_answer_page(c, r, limit, 1);
+	app_answer_list(c, &q_list, p, 4, limit);
 }
 
 void notif_unread_count(struct ctx *c)

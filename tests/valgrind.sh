@@ -29,7 +29,7 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	# that the application routes run too.
 	psql -qAtX -v ON_ERROR_STOP=1 -d scholarship -f schema/seed/reference.sql >/dev/null
 	pid=$(psql -qAtX -v ON_ERROR_STOP=1 -d scholarship -f tests/valgrind.sql | tail -1)
-	apps() { # apps TOKEN: create, a bad and a good edit, a good and a refused upload, submit, lists, read, withdraw
+	apps() { # apps TOKEN: create, a bad and a good edit, a good and a refused upload, submit, lists, read, withdraw, notifications
 		local a id
 		a=$(curl -s -X POST -H "Authorization: Bearer $1" -H "Content-Type: application/json" \
 			-d "{\"period_id\":\"$pid\"}" "$BASE_URL/api/v1/applications")
@@ -47,6 +47,11 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications?q=B99&limit=5"
 		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id"
 		curl -s -o /dev/null -X POST -H "Authorization: Bearer $1" "$BASE_URL/api/v1/applications/$id/withdraw"
+		# the submit wrote an in-app notification (and a mail from its template)
+		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/notifications?limit=5"
+		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/notifications?unread=maybe"
+		curl -s -o /dev/null -H "Authorization: Bearer $1" "$BASE_URL/api/v1/notifications/unread-count"
+		curl -s -o /dev/null -X POST -H "Authorization: Bearer $1" "$BASE_URL/api/v1/notifications/read-all"
 	}
 	printf "%%PDF-1.4\nvalgrind\n" >"$STACK_DIR/vg.pdf"
 	printf "not a pdf\n" >"$STACK_DIR/vg.txt"
@@ -54,7 +59,7 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	while [ $sent -lt $((n + 5)) ]; do
 		tok=$(login)
 		apps "$tok"
-		sent=$((sent + 10))
+		sent=$((sent + 14))
 		curl -s -o /dev/null -H "Authorization: Bearer $tok" "$BASE_URL/api/v1/auth/me"
 		curl -s -o /dev/null -H "Authorization: Bearer forged.$tok" "$BASE_URL/api/v1/auth/me"
 		curl -s -o /dev/null "$BASE_URL/api/v1/reference/colleges"
@@ -79,5 +84,7 @@ exec "$top/tests/with-stack.sh" "$bindir" bash -c '
 	[ "$submitted" -gt 0 ] || { echo "valgrind: the application routes never got as far as a submit"; exit 1; }
 	docs=$(psql -qAtX -d scholarship -c "SELECT count(*) FROM documents")
 	[ "$docs" -gt 0 ] || { echo "valgrind: no upload was stored"; exit 1; }
-	echo "valgrind: $(echo $logs | wc -w) process logs clean after $sent requests ($submitted applications submitted, $docs documents uploaded)"
+	notes=$(psql -qAtX -d scholarship -c "SELECT count(*) FROM notifications WHERE read_at IS NOT NULL")
+	[ "$notes" -gt 0 ] || { echo "valgrind: no notification was written and read"; exit 1; }
+	echo "valgrind: $(echo $logs | wc -w) process logs clean after $sent requests ($submitted applications submitted, $docs documents uploaded, $notes notifications read)"
 '

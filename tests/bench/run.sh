@@ -12,6 +12,8 @@
 #   health-ready     /health/ready   + one PostgreSQL and one Redis trip
 #   auth-me          /api/v1/auth/me with a valid token: JWT check, denylist
 #                    lookup (Redis), the user row (PostgreSQL)
+#   unread-count     /api/v1/notifications/unread-count: auth/me's work plus
+#                    the count every open page polls (index-only)
 # and then logins per second at the configured (production) argon2id cost,
 # with the pool's peak memory (every hash in flight holds its memory limit).
 # and prints the medians and the targets (/health >= 85 % of fcgi-hello,
@@ -276,14 +278,15 @@ token=$(
 		--name "Bench User" --role student >/dev/null
 	"$bindir/scholarshipctl" mint-token --email "$bench_email"
 )
-names=(nginx-return200 fcgi-hello health health-ready auth-me)
-declare -A hdr=([auth-me]="Authorization: Bearer $token")
+names=(nginx-return200 fcgi-hello health health-ready auth-me unread-count)
+declare -A hdr=([auth-me]="Authorization: Bearer $token" [unread-count]="Authorization: Bearer $token")
 declare -A url=(
 	[nginx-return200]="http://127.0.0.1:$bench_port/ceiling"
 	[fcgi-hello]="http://127.0.0.1:$bench_port/hello"
 	[health]="http://127.0.0.1:$stack_port/health"
 	[health-ready]="http://127.0.0.1:$stack_port/health/ready"
 	[auth-me]="http://127.0.0.1:$stack_port/api/v1/auth/me"
+	[unread-count]="http://127.0.0.1:$stack_port/api/v1/notifications/unread-count"
 )
 for n in "${names[@]}"; do
 	ok=0
@@ -377,7 +380,7 @@ echo "Medians of $rounds rounds, wrk -t$threads -c$conns -d${seconds}s, $workers
 printf '%-16s %9s %7s %8s %8s %13s %16s\n' scenario req/s spread "p50 ms" "p99 ms" "errors (sum)" "% of fcgi-hello"
 for n in "${names[@]}"; do
 	ratio=""
-	case $n in health | health-ready | auth-me) ratio="$(pct "${m_rps[$n]}" "${m_rps[fcgi-hello]}") %" ;; esac
+	case $n in health | health-ready | auth-me | unread-count) ratio="$(pct "${m_rps[$n]}" "${m_rps[fcgi-hello]}") %" ;; esac
 	printf '%-16s %9.0f %6s%% %8.2f %8.2f %13d %16s\n' "$n" "${m_rps[$n]}" "${s_rps[$n]}" "${m_p50[$n]}" "${m_p99[$n]}" "${errs[$n]}" "$ratio"
 done
 
