@@ -8,24 +8,31 @@
 
 #include "arena.h"
 #include "handler.h"
+#include "http.h"
 #include "notify.h"
 #include "worker.h"
 
 #include <string.h>
 
-enum fact_col { FC_USER, FC_APPLICANT, FC_APP_NO, FC_SCH_ID, FC_SCH, FC_SCH_EN, FC_PERIOD };
+enum fact_col {
+	FC_USER,
+	FC_APPLICANT,
+	FC_APP_NO,
+	FC_SCH_ID,
+	FC_SCH,
+	FC_SCH_EN,
+	FC_PERIOD,
+	FC_REVIEWERS, /* "id,id", or NULL when none is assigned */
+};
 
 static const struct db_stmt q_facts = {
     "appnotify_facts",
-    "SELECT a.user_id, u.full_name, a.app_no, s.id, s.name, coalesce(s.name_en, s.name), p.label"
+    "SELECT a.user_id, u.full_name, a.app_no, s.id, s.name, coalesce(s.name_en, s.name), p.label,"
+    " (SELECT string_agg(r.reviewer_id::text, ',' ORDER BY r.reviewer_id)"
+    "  FROM application_reviewers r WHERE r.application_id = a.id)"
     " FROM applications a JOIN users u ON u.id = a.user_id"
     " JOIN periods p ON p.id = a.period_id JOIN scholarships s ON s.id = p.scholarship_id"
     " WHERE a.id = $1::uuid",
-    1};
-static const struct db_stmt q_reviewers = {
-    "appnotify_reviewers",
-    "SELECT reviewer_id FROM application_reviewers WHERE application_id = $1::uuid"
-    " ORDER BY reviewer_id",
     1};
 
 static const struct status_label {
@@ -77,7 +84,7 @@ static void fill_vars(struct mail_var *v, size_t *n, const PGresult *f,
 	*n = k;
 }
 
-static int send(struct ctx *c, const char *key, const char *user_id, const PGresult *f,
+static int tell(struct ctx *c, const char *key, const char *user_id, const PGresult *f,
                 const char *link, const struct mail_var *v, size_t n)
 {
 	const struct notify_msg m = {
@@ -98,22 +105,21 @@ static int send(struct ctx *c, const char *key, const char *user_id, const PGres
 	return -1;
 }
 
-static int tell_reviewers(struct ctx *c, const char *id, const PGresult *f, const char *link,
+/* Each assigned reviewer of the application (f's comma-separated ids). */
+static int tell_reviewers(struct ctx *c, const PGresult *f, const char *link,
                           const struct mail_var *v, size_t n)
 {
-	const char *p[1] = {id};
-	enum db_err err;
-	PGresult *r = db_exec(&c->w->db, c->arena, &q_reviewers, p, &err, NULL);
-	int i;
+	char *ids, *id, *save = NULL;
 
-	if (r == NULL) {
+	if (PQgetisnull(f, 0, FC_REVIEWERS))
+		return 0;
+	if ((ids = arena_strdup(c->arena, PQgetvalue(f, 0, FC_REVIEWERS))) == NULL) {
 		db_rollback(&c->w->db);
-		handler_unavailable(c, "the request could not be completed; try again");
+		resp_problem(c->resp, c->req, 500, NULL, NULL, 0);
 		return -1;
 	}
-	for (i = 0; i < PQntuples(r); i++)
-		if (send(c, "application_submitted_reviewer", PQgetvalue(r, i, 0), f, link, v, n) <
-		    0)
+	for (id = strtok_r(ids, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save))
+		if (tell(c, "application_submitted_reviewer", id, f, link, v, n) < 0)
 			return -1;
 	return 0;
 }
@@ -138,7 +144,7 @@ int app_notify(struct ctx *c, const char *id, enum app_event ev,
 		return -1;
 	}
 	fill_vars(v, &n, f, detail);
-	if (send(c, keys[ev], PQgetvalue(f, 0, FC_USER), f, link, v, n) < 0)
+	if (tell(c, keys[ev], PQgetvalue(f, 0, FC_USER), f, link, v, n) < 0)
 		return -1;
-	return ev == APP_EV_SUBMITTED ? tell_reviewers(c, id, f, link, v, n) : 0;
+	return ev == APP_EV_SUBMITTED ? tell_reviewers(c, f, link, v, n) : 0;
 }

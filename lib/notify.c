@@ -32,15 +32,16 @@ static const struct db_stmt q_target = {
     "  ORDER BY locale = u.locale DESC, locale = 'en' DESC, scholarship_id IS NULL LIMIT 1) t"
     " ON true WHERE u.id = $1::uuid AND u.active",
     3};
-static const struct db_stmt q_mail = {
-    "notify_mail",
-    "INSERT INTO mail_outbox (to_address, subject, body_text, body_html, template_key, locale,"
-    " user_id, scholarship_id) VALUES ($1, $2, $3, $4, $5, $6, $7::uuid, $8::uuid)",
-    8};
-static const struct db_stmt q_in_app = {"notify_in_app",
-                                        "INSERT INTO notifications (user_id, kind, title, body, "
-                                        "link) VALUES ($1::uuid, $2, $3, $4, $5)",
-                                        5};
+/* The mail ($9) and the in-app notification ($12), either or both, in one
+ * round trip. */
+static const struct db_stmt q_write = {
+    "notify_write",
+    "WITH m AS (INSERT INTO mail_outbox (to_address, subject, body_text, body_html,"
+    " template_key, locale, user_id, scholarship_id)"
+    " SELECT $1, $2, $3, $4, $5, $6, $7::uuid, $8::uuid WHERE $9::boolean RETURNING 1)"
+    " INSERT INTO notifications (user_id, kind, title, body, link)"
+    " SELECT $7::uuid, $5, $2, $10, $11 WHERE $12::boolean",
+    12};
 
 /* s cut to at most max characters, at a UTF-8 character boundary. */
 static const char *utf8_prefix(struct arena *a, const char *s, size_t max)
@@ -102,16 +103,22 @@ static int render(struct arena *a, PGresult *t, const struct mail_var *v, size_t
 static int queue(struct db *db, struct arena *a, const struct notify_msg *m, PGresult *t,
                  const struct rendered *r, enum db_err *err)
 {
-	const char *mail[8] = {PQgetvalue(t, 0, 0), r->subject, r->text,          r->html, m->key,
-	                       PQgetvalue(t, 0, 2), m->user_id, m->scholarship_id};
-	const char *in_app[5] = {m->user_id, m->key, r->subject,
-	                         utf8_prefix(a, r->text, IN_APP_BODY_MAX_CHARS), m->link};
+	const char *p[12] = {
+	    PQgetvalue(t, 0, 0),
+	    r->subject,
+	    r->text,
+	    r->html,
+	    m->key,
+	    PQgetvalue(t, 0, 2),
+	    m->user_id,
+	    m->scholarship_id,
+	    (m->what & NOTIFY_MAIL) ? "true" : "false",
+	    utf8_prefix(a, r->text, IN_APP_BODY_MAX_CHARS),
+	    m->link,
+	    (m->what & NOTIFY_IN_APP) ? "true" : "false",
+	};
 
-	if ((m->what & NOTIFY_MAIL) && db_exec(db, a, &q_mail, mail, err, NULL) == NULL)
-		return -1;
-	if ((m->what & NOTIFY_IN_APP) && db_exec(db, a, &q_in_app, in_app, err, NULL) == NULL)
-		return -1;
-	return 0;
+	return db_exec(db, a, &q_write, p, err, NULL) != NULL ? 0 : -1;
 }
 
 int notify_user(struct db *db, struct arena *a, const struct config *cfg,

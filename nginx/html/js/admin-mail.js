@@ -25,6 +25,12 @@ import { API, request } from './api.js';
 import { lang, t } from './i18n.js';
 import { NoAccess, fromLocalInput, ifMatch, localName, toLocalInput } from './apps.js';
 
+/** What a template key is for, in the page's language (the server says it in English). */
+function purposeOf(spec) {
+  const key = `mail.purpose.${spec.key}`;
+  return lang() === 'en' || t(key) === key ? spec.purpose : t(key);
+}
+
 const LOCALES = ['en', 'zh-TW'];
 const STATUSES = ['pending', 'sending', 'sent', 'failed'];
 const TABS = ['templates', 'test-mode', 'history'];
@@ -272,7 +278,7 @@ function Templates({ me, keys, keysError }) {
             ...(scholarships || []).map((s) => ({ value: s.id, label: `${localName(s)} (${s.code})` }))]} />
       </form>
       ${spec && html`<div id="template-spec">
-        <p class="muted" id="template-purpose">${spec.purpose}</p>
+        <p class="muted" id="template-purpose">${purposeOf(spec)}</p>
         <p class="field-hint">${t('mail.tpl.placeholders')}: ${t('mail.tpl.placeholdersHint')}</p>
         <ul class="placeholders" id="template-placeholders" aria-label=${t('mail.tpl.placeholders')}>
           ${(spec.placeholders || []).map((p) => html`<li><code>{{${p}}}</code></li>`)}
