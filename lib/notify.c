@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "config.h"
 #include "log.h"
+#include "mailfile.h"
 
 #include <string.h>
 
@@ -85,7 +86,7 @@ struct rendered {
 	const char *subject, *text, *html;
 };
 
-static int render(struct arena *a, PGresult *t, const struct mail_var *v, size_t n,
+static int render(struct arena *a, const char *key, PGresult *t, const struct mail_var *v, size_t n,
                   struct rendered *r)
 {
 	const char *subject = mail_template_render(a, PQgetvalue(t, 0, 3), v, n, MAIL_ESC_SUBJECT);
@@ -93,7 +94,10 @@ static int render(struct arena *a, PGresult *t, const struct mail_var *v, size_t
 	r->text = mail_template_render(a, PQgetvalue(t, 0, 4), v, n, MAIL_ESC_TEXT);
 	if (subject == NULL || r->text == NULL)
 		return -1;
-	r->subject = utf8_prefix(a, subject, SUBJECT_MAX_CHARS);
+	/* Placeholders that are all empty must not leave a mail without a subject. */
+	r->subject = subject[strspn(subject, " ")] != '\0'
+	                 ? utf8_prefix(a, subject, SUBJECT_MAX_CHARS)
+	                 : key;
 	r->html = PQgetisnull(t, 0, 5)
 	              ? mail_template_text_to_html(a, r->text)
 	              : mail_template_render(a, PQgetvalue(t, 0, 5), v, n, MAIL_ESC_HTML);
@@ -103,6 +107,9 @@ static int render(struct arena *a, PGresult *t, const struct mail_var *v, size_t
 static int queue(struct db *db, struct arena *a, const struct notify_msg *m, PGresult *t,
                  const struct rendered *r, enum db_err *err)
 {
+	/* An address no mail can be sent to (the outbox refuses it) must not
+	 * undo the change: the user still gets the in-app notification. */
+	int mail = (m->what & NOTIFY_MAIL) && mailfile_check_addr(PQgetvalue(t, 0, 0)) == 0;
 	const char *p[12] = {
 	    PQgetvalue(t, 0, 0),
 	    r->subject,
@@ -112,12 +119,14 @@ static int queue(struct db *db, struct arena *a, const struct notify_msg *m, PGr
 	    PQgetvalue(t, 0, 2),
 	    m->user_id,
 	    m->scholarship_id,
-	    (m->what & NOTIFY_MAIL) ? "true" : "false",
+	    mail ? "true" : "false",
 	    utf8_prefix(a, r->text, IN_APP_BODY_MAX_CHARS),
 	    m->link,
 	    (m->what & NOTIFY_IN_APP) ? "true" : "false",
 	};
 
+	if ((m->what & NOTIFY_MAIL) && !mail)
+		log_warn("notify: %s not mailed: the user's address cannot receive mail", m->key);
 	return db_exec(db, a, &q_write, p, err, NULL) != NULL ? 0 : -1;
 }
 
@@ -141,7 +150,7 @@ int notify_user(struct db *db, struct arena *a, const struct config *cfg,
 		return 0; /* a missing template must not undo the change itself */
 	}
 	v = all_vars(a, cfg, m, PQgetvalue(t, 0, 1), strcmp(PQgetvalue(t, 0, 2), "en") == 0, &n);
-	if (v == NULL || render(a, t, v, n, &r) < 0) {
+	if (v == NULL || render(a, m->key, t, v, n, &r) < 0) {
 		*err = DB_FAILED;
 		return -1;
 	}

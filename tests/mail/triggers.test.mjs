@@ -269,3 +269,31 @@ test('draft reminder: once per application, only for drafts closing within the p
   assert.equal(sql1(`SELECT count(*) FROM application_reminders WHERE application_id = '${d.id}'`), '1');
   assert.equal(sql1(`SELECT count(*) FROM notifications WHERE user_id = '${s.id}' AND kind = 'draft_reminder'`), '1');
 });
+
+test('an address that cannot receive mail does not block the change: in-app only', async () => {
+  const s = await student('en', 'Odd Address');
+  const odd = `odd name ${RUN}@tr.example.edu`;
+  sql1(`UPDATE students SET email = '${odd}' WHERE email = '${s.email}'`);
+  sql1(`UPDATE users SET email = '${odd}' WHERE id = '${s.id}'`);
+  const app = await submitted(s, await openPeriod());
+  assert.equal(app.status, 'submitted');
+  assert.equal(sql1(`SELECT count(*) FROM notifications WHERE user_id = '${s.id}' AND kind = 'application_submitted'`), '1');
+  assert.equal(sql1(`SELECT count(*) FROM mail_outbox WHERE user_id = '${s.id}'`), '0');
+});
+
+test('a subject whose placeholders are all empty still gives a mail a subject', async () => {
+  sql1(`INSERT INTO mail_templates (key, locale, scholarship_id, subject, body_text)
+        VALUES ('status_decided', 'en', '${sch.id}', '{{reason}}', 'Now {{status}}.')`);
+  try {
+    const s = await student('en', 'No Reason');
+    const app = await submitted(s, await openPeriod());
+    await exactly(s.email, 1);
+    const r = await call(admin, 'POST', `/api/v1/applications/${app.id}/status`, { status: 'under_review' });
+    assert.equal(r.status, 200, r.text);
+    const two = await exactly(s.email, 2);
+    assert.equal(two[1].subject, 'status_decided');
+    assert.equal(two[1].text.trim(), 'Now under review.');
+  } finally {
+    sql1(`DELETE FROM mail_templates WHERE scholarship_id = '${sch.id}'`);
+  }
+});
