@@ -404,3 +404,21 @@ test('DELETE: the posting admin or a super admin; another admin 404; its notific
   assert.equal(audits(o.json.id, 'announcement.deleted'), 1);
   assert.ok(isProblem(await del(sa, NONE), 404));
 });
+
+test('an account created while an announcement is shown gets it too, in its locale and audience', async () => {
+  const r = await post(admin, ANN({ title: '新生須知', title_en: 'For newcomers', audience: 'students' }));
+  assert.equal(r.status, 201, r.text);
+  const late = await signedIn('student', 'en');
+  const staffLate = await signedIn('reviewer', 'en');
+  const mine = (await list(late)).json.items.filter((i) => i.announcement_id === r.json.id);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0].read_at, null);
+  assert.equal(num(`SELECT count(*) FROM notifications WHERE announcement_id = '${r.json.id}' AND user_id = '${staffLate.id}'`), 0,
+    'a students-only announcement skips new staff');
+  // The locale is the account's at creation: user-add makes English accounts.
+  assert.equal(sql1(`SELECT title FROM notifications WHERE announcement_id = '${r.json.id}' AND user_id = '${late.id}'`), 'For newcomers');
+  // An expired or deleted announcement reaches nobody new.
+  assert.equal((await call(admin, 'DELETE', `/api/v1/announcements/${r.json.id}`)).status, 204);
+  const later = await signedIn('student');
+  assert.equal(num(`SELECT count(*) FROM notifications WHERE user_id = '${later.id}' AND announcement_id = '${r.json.id}'`), 0);
+});
