@@ -74,7 +74,7 @@ static void fill_vars(struct mail_var *v, size_t *n, const PGresult *f,
 	                           PQgetvalue(f, 0, FC_SCH_EN)};
 	v[k++] = (struct mail_var){"period_label", PQgetvalue(f, 0, FC_PERIOD), NULL};
 	if (d != NULL) {
-		v[k++] = (struct mail_var){"kinds", d->kinds, NULL};
+		v[k++] = (struct mail_var){"kinds", d->kinds, d->kinds_en};
 		v[k++] = (struct mail_var){"reason", d->reason, NULL};
 		v[k++] = (struct mail_var){"due_on", d->due_on, NULL};
 		if (d->status != NULL)

@@ -12,12 +12,13 @@ struct ctx;
 
 enum app_event {
 	APP_EV_SUBMITTED,      /* no detail */
-	APP_EV_DOCS_REQUESTED, /* detail: kinds (text), reason, due_on */
+	APP_EV_DOCS_REQUESTED, /* detail: kinds, kinds_en, reason, due_on */
 	APP_EV_STATUS,         /* detail: status, reason (may be NULL) */
 };
 
 struct app_event_detail {
-	const char *kinds, *reason, *due_on, *status;
+	const char *kinds, *kinds_en; /* the kinds' labels (kinds_en: for English mail) */
+	const char *reason, *due_on, *status;
 };
 
 /*

@@ -83,6 +83,15 @@ static const struct db_stmt q_kinds = {
     "WHERE a.id = $1::uuid AND NOT EXISTS (SELECT 1 FROM "
     "jsonb_array_elements(p.required_documents) d WHERE d->>'kind' = x.kind) ORDER BY x.i",
     2};
+static const struct db_stmt q_kind_labels = {
+    "docreq_kind_labels",
+    "SELECT string_agg(coalesce(d.doc->>'label', x.kind), ', ' ORDER BY x.i),"
+    " string_agg(coalesce(d.doc->>'label_en', d.doc->>'label', x.kind), ', ' ORDER BY x.i)"
+    " FROM applications a JOIN periods p ON p.id = a.period_id,"
+    " jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS x(kind, i)"
+    " LEFT JOIN LATERAL (SELECT e AS doc FROM jsonb_array_elements(p.required_documents) e"
+    "  WHERE e->>'kind' = x.kind LIMIT 1) d ON true WHERE a.id = $1::uuid",
+    2};
 static const struct db_stmt q_due_ok = {
     "docreq_due_ok", "SELECT $1::date >= (now() AT TIME ZONE $2::text)::date", 2};
 static const struct db_stmt q_insert = {
@@ -309,18 +318,25 @@ static int check_kinds(struct ctx *c, const char *app, const cJSON *list, const 
 	return 0;
 }
 
-/* The kinds asked for, as the mail and notification show them: "a, b". */
-static const char *kinds_text(struct ctx *c, const cJSON *list)
+/*
+ * The kinds asked for as the mail and the notification name them: the
+ * period's labels, "成績單, 自傳" and "Transcript, Autobiography" (the
+ * Chinese label, or the code, where a kind has no English one). 0, or -1
+ * answered.
+ */
+static int kinds_text(struct ctx *c, const char *app, const char *kinds, struct app_event_detail *d)
 {
-	const cJSON *k;
-	const char *out = NULL;
+	const char *p[2] = {app, kinds};
+	enum db_err err;
+	PGresult *r = db_exec(&c->w->db, c->arena, &q_kind_labels, p, &err, NULL);
 
-	cJSON_ArrayForEach(k, list)
-	{
-		out = out == NULL ? k->valuestring
-		                  : arena_printf(c->arena, "%s, %s", out, k->valuestring);
+	if (r == NULL || PQntuples(r) != 1) {
+		scholarships_db_fail(c, r == NULL ? err : DB_FAILED, conflict);
+		return -1;
 	}
-	return out;
+	d->kinds = PQgetvalue(r, 0, 0);
+	d->kinds_en = PQgetvalue(r, 0, 1);
+	return 0;
 }
 
 void docreq_create(struct ctx *c)
@@ -373,11 +389,13 @@ void docreq_create(struct ctx *c)
 		scholarships_db_fail(c, err, conflict);
 		return;
 	}
-	detail.kinds = kinds_text(c, list), detail.reason = reason, detail.due_on = due;
-	if ((strcmp(from, "pending_documents") != 0 &&
-	     move_app(c, app, from, "pending_documents", reason, PQgetvalue(cur, 0, AC_JSON)) <
-	         0) ||
-	    app_notify(c, app, APP_EV_DOCS_REQUESTED, &detail) < 0)
+	detail.reason = reason, detail.due_on = due;
+	if (kinds_text(c, app, kinds, &detail) < 0)
+		return;
+	if (strcmp(from, "pending_documents") != 0 &&
+	    move_app(c, app, from, "pending_documents", reason, PQgetvalue(cur, 0, AC_JSON)) < 0)
+		return;
+	if (app_notify(c, app, APP_EV_DOCS_REQUESTED, &detail) < 0)
 		return;
 	finish(c, 201, "document_request.created", PQgetvalue(r, 0, 0), NULL);
 }

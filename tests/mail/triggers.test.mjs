@@ -187,7 +187,7 @@ test('documents requested and a status decided: one message each to the student'
   assert.equal(d.status, 201, d.text);
   const two = await exactly(s.email, 2);
   assert.equal(two[1].subject, `More documents needed for ${app.app_no}`);
-  assert.match(two[1].text, /transcript/);
+  assert.match(two[1].text, /needs more documents .*: Transcript\./, 'the kind by its English label');
   assert.match(two[1].text, /Page 2 is missing/);
   assert.ok(two[1].text.includes(day(7)));
 
