@@ -21,8 +21,8 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  PW, TOP, addUser, api, assertClean, assertLabelled, closeBrowser, expectStatus, iso, launch,
-  session, signIn, sleep, sql, token, waitApi,
+  PW, TOP, addUser, api, assertClean, assertLabelled, closeBrowser, expectStatus, launch,
+  openScholarship, session, signIn, sleep, sql, token, waitApi,
 } from '../lib/browser.mjs';
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || '';
@@ -49,22 +49,13 @@ before(async () => {
       year_of_study, gpa, class_rank_percent, source, verified_at)
     VALUES ('${ctx.number}', '林同學', 'Lin Student', '${ctx.student}', 'TST', 'bachelor', 'enrolled', 2, 3.9, 5, 'import', now())`);
   ctx.rootToken = await token(ctx.root);
-  const s = await api('POST', '/api/v1/scholarships', {
-    token: ctx.rootToken,
-    body: {
-      code: `BR${RUN}`.slice(0, 32), name: '瀏覽器測試獎學金', name_en: `Browser Scholarship ${RUN}`, status: 'active',
+  ({ scholarship: ctx.scholarship, period: ctx.period } = await openScholarship(ctx.rootToken, {
+    code: `BR${RUN}`, name: '瀏覽器測試獎學金', name_en: `Browser Scholarship ${RUN}`, year: YEAR, label: `Browser ${YEAR}-1`,
+    scholarship: {
       sub_types: [{ code: 'a', name: '甲類', name_en: 'Type A', amount_cents: 2000000 },
         { code: 'b', name: '乙類', name_en: 'Type B', amount_cents: 1000000 }],
-      sub_type_selection: 'single',
     },
-  });
-  assert.equal(s.status, 201, s.text);
-  ctx.scholarship = s.json;
-  const p = await api('POST', `/api/v1/scholarships/${s.json.id}/periods`, {
-    token: ctx.rootToken,
-    body: {
-      academic_year: YEAR, term: 1, label: `Browser ${YEAR}-1`, opens_at: iso(-1), closes_at: iso(30),
-      requires_reviewer_review: false,
+    period: {
       eligibility_rules: [
         { field: 'gpa', operator: '>=', value: 3.5, hard: true, message: '學業成績 3.5 以上', message_en: 'GPA at least 3.5' },
         { field: 'year_of_study', operator: '>=', value: 3, hard: false, message: '建議三年級以上', message_en: 'Third year or later recommended' },
@@ -77,11 +68,7 @@ before(async () => {
       ],
       terms_document: 'regulations-2026.pdf',
     },
-  });
-  assert.equal(p.status, 201, p.text);
-  const o = await api('POST', `/api/v1/periods/${p.json.id}/status`, { token: ctx.rootToken, body: { status: 'open' } });
-  assert.equal(o.status, 200, o.text);
-  ctx.period = o.json;
+  }));
 });
 
 after(closeBrowser);

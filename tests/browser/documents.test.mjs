@@ -22,8 +22,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  PW, TOP, addUser, api, assertClean, assertLabelled, closeBrowser, expectStatus, iso, launch,
-  session, signIn, sleep, sql, token, waitApi,
+  PW, TOP, addUser, api, assertClean, assertLabelled, closeBrowser, expectStatus, launch,
+  openScholarship, session, signIn, sleep, sql, token, waitApi,
 } from '../lib/browser.mjs';
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || '';
@@ -69,32 +69,16 @@ before(async () => {
   addStudentRecord(`D${RUN}`.slice(0, 12), ctx.student, 'Lin Student');
   addStudentRecord(`E${RUN}`.slice(0, 12), ctx.student2, 'Wang Student');
   ctx.rootToken = await token(ctx.root);
-  const s = await api('POST', '/api/v1/scholarships', {
-    token: ctx.rootToken,
-    body: {
-      code: `DC${RUN}`.slice(0, 32), name: '文件測試獎學金', name_en: `Documents Scholarship ${RUN}`, status: 'active',
-      sub_types: [{ code: 'a', name: '甲類', name_en: 'Type A', amount_cents: 2000000 }],
-      sub_type_selection: 'single',
-    },
-  });
-  assert.equal(s.status, 201, s.text);
-  ctx.scholarship = s.json;
-  const p = await api('POST', `/api/v1/scholarships/${s.json.id}/periods`, {
-    token: ctx.rootToken,
-    body: {
-      academic_year: YEAR, term: 1, label: `Docs ${YEAR}-1`, opens_at: iso(-1), closes_at: iso(30),
-      requires_reviewer_review: false,
+  ({ scholarship: ctx.scholarship, period: ctx.period } = await openScholarship(ctx.rootToken, {
+    code: `DC${RUN}`, name: '文件測試獎學金', name_en: `Documents Scholarship ${RUN}`, year: YEAR, label: `Docs ${YEAR}-1`,
+    period: {
       required_documents: [
         { kind: 'transcript', label: '成績單', label_en: 'Transcript', required: true, accepted_types: ['application/pdf'], max_mb: 2, max_count: 2 },
         { kind: 'photo', label: '照片', label_en: 'Photo', required: true, accepted_types: ['image/png', 'image/jpeg'], max_mb: 1, max_count: 1 },
         { kind: 'other', label: '其他', label_en: 'Other', required: false, accepted_types: ['application/pdf', 'image/png', 'image/jpeg'], max_mb: 2, max_count: 3 },
       ],
     },
-  });
-  assert.equal(p.status, 201, p.text);
-  const o = await api('POST', `/api/v1/periods/${p.json.id}/status`, { token: ctx.rootToken, body: { status: 'open' } });
-  assert.equal(o.status, 200, o.text);
-  ctx.period = o.json;
+  }));
 });
 
 after(closeBrowser);

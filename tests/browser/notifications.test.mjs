@@ -25,7 +25,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   PW, addUser, api, assertClean, assertLabelled, closeBrowser, expectStatus, iso, launch,
-  session, signIn, sleep, sql, token, waitApi,
+  openScholarship, session, signIn, sleep, sql, token, waitApi,
 } from '../lib/browser.mjs';
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || '';
@@ -73,27 +73,9 @@ before(async () => {
     VALUES ('${ctx.number}', '諾同學', 'Nora Student', '${ctx.student}', 'TST', 'bachelor', 'enrolled', 2, 3.9, 5, 'import', now())`);
   ctx.rootToken = await token(ctx.root);
   ctx.studentToken = await token(ctx.student);
-  const s = await api('POST', '/api/v1/scholarships', {
-    token: ctx.rootToken,
-    body: {
-      code: `NT${RUN}`.slice(0, 32), name: '通知測試獎學金', name_en: `Notify Scholarship ${RUN}`, status: 'active',
-      sub_types: [{ code: 'a', name: '甲類', name_en: 'Type A', amount_cents: 2000000 }],
-      sub_type_selection: 'single',
-    },
-  });
-  assert.equal(s.status, 201, s.text);
-  ctx.scholarship = s.json;
-  const p = await api('POST', `/api/v1/scholarships/${s.json.id}/periods`, {
-    token: ctx.rootToken,
-    body: {
-      academic_year: YEAR, term: 1, label: `Notify ${YEAR}-1`, opens_at: iso(-1), closes_at: iso(30),
-      requires_reviewer_review: false,
-    },
-  });
-  assert.equal(p.status, 201, p.text);
-  const o = await api('POST', `/api/v1/periods/${p.json.id}/status`, { token: ctx.rootToken, body: { status: 'open' } });
-  assert.equal(o.status, 200, o.text);
-  ctx.period = o.json;
+  ({ scholarship: ctx.scholarship, period: ctx.period } = await openScholarship(ctx.rootToken, {
+    code: `NT${RUN}`, name: '通知測試獎學金', name_en: `Notify Scholarship ${RUN}`, year: YEAR, label: `Notify ${YEAR}-1`,
+  }));
 });
 
 after(async () => {

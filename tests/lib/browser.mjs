@@ -140,6 +140,36 @@ export async function expectStatus(res, status) {
 }
 
 export const iso = (days) => new Date(Date.now() + days * 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * An active scholarship with one open period, made through the API by
+ * token's user (a super admin); returns {scholarship, period}. The
+ * scholarship has sub-type "a" unless `scholarship` says otherwise; the
+ * period (term 1 of `year`) is open from yesterday for 30 days with no
+ * reviewer stage, extended by `period`.
+ */
+export async function openScholarship(token, { code, name, name_en, year, label, scholarship = {}, period = {} }) {
+  const s = await api('POST', '/api/v1/scholarships', {
+    token,
+    body: {
+      code: code.slice(0, 32), name, name_en, status: 'active',
+      sub_types: [{ code: 'a', name: '甲類', name_en: 'Type A', amount_cents: 2000000 }],
+      sub_type_selection: 'single', ...scholarship,
+    },
+  });
+  assert.equal(s.status, 201, s.text);
+  const p = await api('POST', `/api/v1/scholarships/${s.json.id}/periods`, {
+    token,
+    body: {
+      academic_year: year, term: 1, label, opens_at: iso(-1), closes_at: iso(30),
+      requires_reviewer_review: false, ...period,
+    },
+  });
+  assert.equal(p.status, 201, p.text);
+  const o = await api('POST', `/api/v1/periods/${p.json.id}/status`, { token, body: { status: 'open' } });
+  assert.equal(o.status, 200, o.text);
+  return { scholarship: s.json, period: o.json };
+}
 export const waitApi = (page, method, re) => page.waitForResponse((r) => r.request().method() === method && re.test(new URL(r.url()).pathname));
 
 /* Every visible form control has a label getByLabel finds it by; every button and link a name. */
