@@ -225,8 +225,19 @@ static int simple(struct db *db, const char *sql)
 
 int db_begin(struct db *db)
 {
-	if (simple(db, "BEGIN") < 0)
-		return -1;
+	int had = db->conn != NULL;
+
+	if (simple(db, "BEGIN") < 0) {
+		/* A connection that died while idle (the server restarted) is
+		 * only found out now. BEGIN changes nothing, so it is sent once
+		 * more on a new connection rather than failing the request. */
+		if (!had || db->conn != NULL)
+			return -1;
+		db->next_attempt = 0;
+		if (simple(db, "BEGIN") < 0)
+			return -1;
+		log_info("db: reconnected after the connection was lost");
+	}
 	db->in_tx = 1;
 	return 0;
 }

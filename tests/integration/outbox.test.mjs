@@ -231,6 +231,16 @@ test('the worker survives PostgreSQL going away and delivers after it returns', 
     stackCmd('start-pg');
   }
   assert.ok(alive(pid), 'worker still running after PostgreSQL returned');
+  // Every API worker's connection died with the server; the first request
+  // that opens a transaction on each must reconnect, not answer 503.
+  assert.ok(await until(() => psql('SELECT 1').status === 0, 20000), 'PostgreSQL is back');
+  for (let i = 0; i < 12; i++) {
+    const r = await http('/api/v1/auth/register', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: `after-restart-${Date.now()}-${i}@uni.example.edu`, password: 'after-restart-pw', full_name: 'After Restart' }),
+    });
+    assert.equal(r.status, 202, `request ${i} after the restart: ${r.text}`);
+  }
   // The API's workers reconnect with a backoff too: the suites after this
   // one need them all back (20 ready answers in a row).
   assert.ok(await until(async () => {
