@@ -145,6 +145,14 @@ const char *app_query_filter(struct ctx *c, const char *key, int (*ok)(const cha
 	return v;
 }
 
+int app_one_of(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
 void app_answer_list(struct ctx *c, const struct db_stmt *st, const char **p, int limit_at,
                      long limit)
 {

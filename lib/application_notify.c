@@ -50,7 +50,9 @@ static const struct status_label {
     {"cancelled", "cancelled", "已取消"},
 };
 
-const char *app_status_label(const char *status, int en)
+/* The label of an application status in English or Chinese (the code
+ * itself when unknown). */
+static const char *app_status_label(const char *status, int en)
 {
 	size_t i;
 

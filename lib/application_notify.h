@@ -28,8 +28,4 @@ struct app_event_detail {
 int app_notify(struct ctx *c, const char *id, enum app_event ev,
                const struct app_event_detail *detail);
 
-/* The label of an application status in English or Chinese (the code
- * itself when unknown). */
-const char *app_status_label(const char *status, int en);
-
 #endif

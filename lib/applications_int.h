@@ -94,6 +94,8 @@ extern const char app_duplicate[];
 const char *app_query_filter(struct ctx *c, const char *key, int (*ok)(const char *), int *bad);
 /* Is s a UUID? */
 int app_uuid_ok(const char *s);
+/* Is s one of the NULL-terminated list? (for app_query_filter's ok) */
+int app_one_of(const char *s, const char *const *list);
 /* A keyset cursor "<microseconds>,<uuid>" split into its halves; 0, or -1
  * with 400 answered when it is not one a list gave out. */
 int app_split_cursor(struct ctx *c, const char *raw, const char **ts, const char **id);

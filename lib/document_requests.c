@@ -406,12 +406,7 @@ static const char *const req_statuses[] = {"open", "fulfilled", "cancelled", NUL
 
 static int status_ok(const char *s)
 {
-	int i;
-
-	for (i = 0; req_statuses[i] != NULL; i++)
-		if (strcmp(s, req_statuses[i]) == 0)
-			return 1;
-	return 0;
+	return app_one_of(s, req_statuses);
 }
 
 static int bool_ok(const char *s)

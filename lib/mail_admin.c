@@ -260,12 +260,7 @@ static const char *const statuses[] = {"pending", "sending", "sent", "failed", N
 
 static int status_ok(const char *s)
 {
-	int i;
-
-	for (i = 0; statuses[i] != NULL; i++)
-		if (strcmp(s, statuses[i]) == 0)
-			return 1;
-	return 0;
+	return app_one_of(s, statuses);
 }
 
 static int key_ok(const char *s)
